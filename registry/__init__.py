@@ -1,0 +1,35 @@
+"""The Infrastructure Partnership Registry: `create_app` builds the Flask application."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+from registry.config import load_config
+from registry.database import configure_sqlite
+from registry.extensions import db, migrate
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app: configuration, extensions, blueprints, error handlers, commands.
+
+    `config` overrides settings from the environment (tests pass DATABASE_URL here).
+    """
+    app = Flask(__name__, instance_relative_config=True)
+    load_config(app, config)
+
+    from registry import models  # noqa: F401  (registers the tables)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
+    with app.app_context():
+        configure_sqlite(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
+
+    from registry.web import bp as web_bp
+
+    app.register_blueprint(web_bp)
+
+    from registry.cli import register_commands
+
+    register_commands(app)
+    return app

@@ -1,0 +1,94 @@
+"""Flask commands: `seed …` and `accounts …` (tokens and screening join later)."""
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from registry.models import USER_ROLES
+from registry.services import accounts, seeding
+from registry.services.errors import ValidationFailed
+
+seed_cli = AppGroup("seed", help="Load reference, demo or synthetic data.")
+accounts_cli = AppGroup("accounts", help="Create partner ministries and people.")
+
+
+def _fail(error: ValidationFailed) -> click.ClickException:
+    lines = [f"  {e['field']}: {e['message']}" for e in error.errors]
+    return click.ClickException("\n".join([error.detail, *lines]))
+
+
+@seed_cli.command("reference")
+def seed_reference():
+    """Copy countries, M49 regions and DAC sectors from seed/ into the database."""
+    counts = seeding.reference_load()
+    click.echo(f"Reference data loaded: {counts['countries']} countries, "
+               f"{counts['sectors']} DAC sectors.")
+
+
+@seed_cli.command("demo")
+def seed_demo():
+    """Load the demo ministries and projects (existing records are kept)."""
+    total = len(seeding.json.loads((seeding.DEMO_DIR / "projects.json").read_text("utf-8")))
+    try:
+        with click.progressbar(length=total, label="Demo projects", file=sys.stderr) as bar:
+            result = seeding.demo_load(progress=bar.update)
+    except ValidationFailed as error:
+        raise _fail(error) from None
+    click.echo(f"Demo data: {result.organisations_created} organisations and "
+               f"{result.projects_created} projects created, {result.projects_kept} kept.")
+
+
+@seed_cli.command("synthetic")
+@click.option("--count", type=click.IntRange(1, 10_000_000), required=True,
+              help="How many projects to write (1 to 10,000,000).")
+@click.option("--seed", "random_seed", type=int, default=1, show_default=True,
+              help="Random seed, for repeatable data sets.")
+def seed_synthetic(count: int, random_seed: int):
+    """Write COUNT valid synthetic projects quickly, for benchmarks."""
+    with click.progressbar(length=count, label="Synthetic projects", file=sys.stderr) as bar:
+        written = seeding.synthetic_generate(count, seed=random_seed, progress=bar.update)
+    click.echo(f"{written} synthetic projects written.")
+
+
+@accounts_cli.command("create-org")
+@click.option("--ref", required=True, help="IATI-style organisation ref, e.g. JP-GOV-1.")
+@click.option("--name", required=True, help="The ministry's name.")
+@click.option("--country", required=True, help="ISO 3166-1 code: JP, JPN or 392.")
+@click.option("--type", "org_type", required=True, help="IATI OrganisationType code, e.g. 10.")
+def create_org(ref: str, name: str, country: str, org_type: str):
+    """Register a partner ministry."""
+    try:
+        org = accounts.organisation_create(ref, name, country, org_type)
+    except ValidationFailed as error:
+        raise _fail(error) from None
+    click.echo(f"Organisation {org.ref} created: {org.name} ({org.country}).")
+
+
+@accounts_cli.command("create-user")
+@click.argument("email")
+@click.option("--role", required=True, type=click.Choice(USER_ROLES),
+              help="What the person may do.")
+@click.option("--org", "org_ref", default=None, help="The ministry the person belongs to.")
+@click.option("--password-stdin", is_flag=True,
+              help="Read the password from standard input instead of generating one.")
+def create_user(email: str, role: str, org_ref: str | None, password_stdin: bool):
+    """Create a person; prints a generated password once."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = accounts.generate_password()
+    try:
+        user = accounts.user_create(email, role, password, org_ref)
+    except ValidationFailed as error:
+        raise _fail(error) from None
+    click.echo(f"User {user.email} created with role {user.role}.")
+    if not password_stdin:
+        click.echo(f"Password (shown once): {password}")
+
+
+def register_commands(app: Flask) -> None:
+    app.cli.add_command(seed_cli)
+    app.cli.add_command(accounts_cli)

@@ -1,0 +1,114 @@
+"""The project record, its query tables and its version history.
+
+The record's nested lists are kept as JSON documents on the project row, exactly as
+validated; recipient countries and sectors are also written to their own tables
+(one row per share) so that filters, facets, summaries and exploded exports are
+plain indexed SQL. The service layer writes both in one transaction.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from registry.extensions import db
+from registry.models.accounts import Organisation
+from registry.models.types import JSONDocument, Money, UTCDateTime, utcnow
+
+
+class Project(db.Model):
+    __tablename__ = "projects"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    identifier: Mapped[str] = mapped_column(String(100), unique=True)
+    reporting_org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    title: Mapped[str] = mapped_column(String(300))
+    description: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    amount: Mapped[Decimal] = mapped_column(Money)
+    currency: Mapped[str] = mapped_column(String(3))
+    instrument: Mapped[str] = mapped_column(String(20), index=True)
+    planned_start: Mapped[date | None] = mapped_column(Date)
+    planned_end: Mapped[date | None] = mapped_column(Date)
+    actual_start: Mapped[date | None] = mapped_column(Date)
+    actual_end: Mapped[date | None] = mapped_column(Date)
+    # The first start date known (actual before planned): the project's year in summaries.
+    start_year: Mapped[int] = mapped_column(Integer, index=True)
+    recipient_countries: Mapped[list] = mapped_column(JSONDocument)
+    sectors: Mapped[list] = mapped_column(JSONDocument)
+    participants: Mapped[list] = mapped_column(JSONDocument)
+    technologies: Mapped[list] = mapped_column(JSONDocument)
+    maritime_activities: Mapped[list] = mapped_column(JSONDocument)
+    export_control_categories: Mapped[list] = mapped_column(JSONDocument)
+    locations: Mapped[list] = mapped_column(JSONDocument)
+    tags: Mapped[list] = mapped_column(JSONDocument)
+    # Lower-cased identifier, title, description, participant and vendor names, for `q`.
+    search_text: Mapped[str] = mapped_column(Text, default="")
+    version: Mapped[int] = mapped_column(Integer)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    reporting_org: Mapped[Organisation] = relationship(lazy="joined", innerjoin=True)
+    country_shares: Mapped[list[ProjectCountry]] = relationship(
+        cascade="all, delete-orphan", order_by="ProjectCountry.position", passive_deletes=True
+    )
+    sector_shares: Mapped[list[ProjectSector]] = relationship(
+        cascade="all, delete-orphan", order_by="ProjectSector.position", passive_deletes=True
+    )
+
+    # Optimistic locking: every UPDATE says `WHERE version = <the version we read>`.
+    __mapper_args__ = {"version_id_col": version}
+
+    def __repr__(self) -> str:
+        return f"<Project {self.identifier} v{self.version}>"
+
+
+class ProjectCountry(db.Model):
+    """One recipient country of a project and its share (basis points, 10000 = 100%)."""
+
+    __tablename__ = "project_countries"
+    __table_args__ = (Index("ix_project_countries_code_project", "code", "project_id"),)
+
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(2))
+    share_bp: Mapped[int] = mapped_column(Integer)
+
+
+class ProjectSector(db.Model):
+    """One DAC sector of a project, its 3-digit category and its share in basis points."""
+
+    __tablename__ = "project_sectors"
+    __table_args__ = (
+        Index("ix_project_sectors_code_project", "code", "project_id"),
+        Index("ix_project_sectors_category_project", "category", "project_id"),
+    )
+
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(5))
+    category: Mapped[str] = mapped_column(String(3))
+    share_bp: Mapped[int] = mapped_column(Integer)
+
+
+class ProjectVersion(db.Model):
+    """One version of a project as it was written: who, when, the record, and the diff."""
+
+    __tablename__ = "project_versions"
+    __table_args__ = (UniqueConstraint("project_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    version: Mapped[int] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(20))  # create, update, withdraw
+    actor: Mapped[str] = mapped_column(String(300))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    record: Mapped[dict] = mapped_column(JSONDocument)
+    changes: Mapped[list] = mapped_column(JSONDocument)

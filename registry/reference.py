@@ -1,0 +1,143 @@
+"""Reference data read from `seed/`: vocabularies, DAC sectors, M49 regions, currencies.
+
+Loaded once per process and shared by validation, the services and the exports.
+The files are the single source; `flask seed reference` copies the country and
+sector tables into the database so SQL can group by region and sector group.
+"""
+from __future__ import annotations
+
+import csv
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+SEED_DIR = Path(__file__).resolve().parent.parent / "seed"
+REFERENCE_DIR = SEED_DIR / "reference"
+
+
+@dataclass(frozen=True)
+class Sector:
+    code: str
+    name: str
+    category: str
+    category_name: str
+    group: str
+    withdrawn: bool
+
+
+@dataclass(frozen=True)
+class Region:
+    """The UN M49 placement of one country (codes are 3-digit strings, may be empty)."""
+
+    region_code: str
+    region_name: str
+    subregion_code: str
+    subregion_name: str
+    intermediate_code: str
+    intermediate_name: str
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        return tuple(c for c in (self.region_code, self.subregion_code, self.intermediate_code) if c)
+
+
+def _read_csv(name: str) -> list[dict[str, str]]:
+    with open(REFERENCE_DIR / name, newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+@cache
+def vocabularies() -> dict[str, dict[str, dict]]:
+    """`seed/vocabularies.toml`: each vocabulary maps code → {name, …}, in file order."""
+    with open(SEED_DIR / "vocabularies.toml", "rb") as handle:
+        return tomllib.load(handle)
+
+
+def vocabulary(name: str) -> tuple[str, ...]:
+    return tuple(vocabularies()[name])
+
+
+@cache
+def sector_groups() -> dict[str, str]:
+    """DAC code prefix (3 or 5 digits) → infrastructure sector group."""
+    return {row["prefix"]: row["group"] for row in _read_csv("sector_groups.csv")}
+
+
+def sector_group_of(code: str) -> str:
+    groups = sector_groups()
+    return groups.get(code) or groups.get(code[:3]) or "other"
+
+
+@cache
+def sector_categories() -> dict[str, str]:
+    """DAC 3-digit category code → name."""
+    return {row["code"]: row["name"] for row in _read_csv("sector_categories.csv")}
+
+
+@cache
+def sectors() -> dict[str, Sector]:
+    """DAC 5-digit purpose code → Sector, withdrawn codes included (and marked)."""
+    categories = sector_categories()
+    return {
+        row["code"]: Sector(
+            code=row["code"],
+            name=row["name"],
+            category=row["category"],
+            category_name=categories.get(row["category"], ""),
+            group=sector_group_of(row["code"]),
+            withdrawn=row["status"] == "withdrawn",
+        )
+        for row in _read_csv("sectors.csv")
+    }
+
+
+@cache
+def regions() -> dict[str, Region]:
+    """Country alpha-2 → its M49 region, sub-region and intermediate region."""
+    return {
+        row["alpha2"]: Region(
+            row["region_code"],
+            row["region_name"],
+            row["subregion_code"],
+            row["subregion_name"],
+            row["intermediate_region_code"],
+            row["intermediate_region_name"],
+        )
+        for row in _read_csv("m49.csv")
+    }
+
+
+@cache
+def region_names() -> dict[str, str]:
+    """Every M49 region, sub-region and intermediate-region code → name."""
+    names: dict[str, str] = {}
+    for r in regions().values():
+        for code, name in (
+            (r.region_code, r.region_name),
+            (r.subregion_code, r.subregion_name),
+            (r.intermediate_code, r.intermediate_name),
+        ):
+            if code:
+                names[code] = name
+    return dict(sorted(names.items()))
+
+
+def countries_in_region(code: str) -> list[str]:
+    """The alpha-2 codes of the countries inside an M49 region at any level."""
+    return sorted(a2 for a2, region in regions().items() if code in region.codes)
+
+
+@cache
+def country_currencies() -> dict[str, tuple[str, ...]]:
+    """Country alpha-2 → ISO 4217 codes in circulation there, the country's own first."""
+    return {
+        row["alpha2"]: tuple(c for c in row["currencies"].split(";") if c)
+        for row in _read_csv("country_currencies.csv")
+    }
+
+
+@cache
+def organisation_types() -> dict[str, str]:
+    """IATI OrganisationType code → name."""
+    return {row["code"]: row["name"] for row in _read_csv("organisation_types.csv")}

@@ -1,0 +1,25 @@
+"""Who is acting: a partner ministry's token, a signed-in person, or the system itself."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+MINISTRY = "ministry"
+SYSTEM = "system"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The caller of a service. `label` is what history records as 'who'."""
+
+    label: str
+    role: str  # ministry, diplomat, reviewer, planner, admin, system
+    organisation_id: int | None = None
+    can_write: bool = True
+
+    @classmethod
+    def system(cls, label: str = "system") -> "Actor":
+        return cls(label=f"system: {label}", role=SYSTEM)
+
+    @property
+    def is_ministry(self) -> bool:
+        return self.role == MINISTRY

@@ -1,0 +1,95 @@
+"""Country metadata from pycountry and `seed/`, in English or Japanese.
+
+One function for the API, the pages and the exports: names (common and official),
+codes, flag, currencies, M49 region and sub-region, and ISO 3166-2 subdivisions.
+"""
+from __future__ import annotations
+
+import gettext
+from functools import cache
+
+import pycountry
+
+from registry import reference
+from registry.services.errors import NotFound
+from schemas.fields import country_from_code
+
+LANGUAGES = ("en", "ja")
+
+
+@cache
+def _translator(domain: str, language: str):
+    if language == "en":
+        return gettext.NullTranslations()
+    return gettext.translation(domain, pycountry.LOCALES_DIR, languages=[language], fallback=True)
+
+
+def translate(domain: str, text: str, language: str) -> str:
+    """pycountry's own translation of an ISO name (domains iso3166-1, iso3166-2, iso4217)."""
+    return _translator(domain, language).gettext(text) if text else text
+
+
+def country_name(alpha2: str, language: str = "en") -> str:
+    """The common name of a country (`Vietnam`, `ベトナム`); the code itself if unknown."""
+    country = pycountry.countries.get(alpha_2=alpha2)
+    if country is None:
+        return alpha2
+    name = getattr(country, "common_name", None) or country.name
+    # pycountry's catalogues translate the ISO short name, not always the common one.
+    translated = translate("iso3166-1", name, language)
+    if translated == name and language != "en":
+        translated = translate("iso3166-1", country.name, language)
+    return translated
+
+
+def currency_name(code: str, language: str = "en") -> str:
+    currency = pycountry.currencies.get(alpha_3=code)
+    return translate("iso4217", currency.name, language) if currency else code
+
+
+def _region(code: str, name: str) -> dict | None:
+    return {"code": code, "name": name} if code else None
+
+
+def country_info(code: str, language: str = "en", *, subdivisions: bool = True) -> dict:
+    """Everything the registry knows about one country. Raises NotFound for an unknown code."""
+    if language not in LANGUAGES:
+        language = "en"
+    country = country_from_code(code)
+    if country is None:
+        raise NotFound(f"{code!r} is not an ISO 3166-1 country code (alpha-2, alpha-3 or numeric).")
+    region = reference.regions().get(country.alpha_2)
+    official = getattr(country, "official_name", None) or country.name
+    info = {
+        "alpha2": country.alpha_2,
+        "alpha3": country.alpha_3,
+        "numeric": country.numeric,
+        "name": country_name(country.alpha_2, language),
+        "official_name": translate("iso3166-1", official, language),
+        "flag": getattr(country, "flag", ""),
+        "currencies": [{"code": c, "name": currency_name(c, language)}
+                       for c in reference.country_currencies().get(country.alpha_2, ())],
+        "region": _region(region.region_code, region.region_name) if region else None,
+        "subregion": _region(region.subregion_code, region.subregion_name) if region else None,
+        "intermediate_region": (_region(region.intermediate_code, region.intermediate_name)
+                                if region else None),
+    }
+    subs = pycountry.subdivisions.get(country_code=country.alpha_2) or []
+    info["subdivision_count"] = len(subs)
+    if subdivisions:
+        info["subdivisions"] = sorted(
+            ({"code": s.code, "name": translate("iso3166-2", s.name, language), "type": s.type,
+              "parent": s.parent_code} for s in subs),
+            key=lambda s: s["code"])
+    return info
+
+
+def country_list(language: str = "en") -> list[dict]:
+    """Every ISO 3166-1 country, without subdivisions, sorted by code."""
+    return [country_info(c.alpha_2, language, subdivisions=False)
+            for c in sorted(pycountry.countries, key=lambda c: c.alpha_2)]
+
+
+def subdivision_name(code: str, language: str = "en") -> str:
+    subdivision = pycountry.subdivisions.get(code=code)
+    return translate("iso3166-2", subdivision.name, language) if subdivision else code

@@ -1,0 +1,39 @@
+"""Domain errors the services raise; the API and pages translate them into responses."""
+from __future__ import annotations
+
+
+class ServiceError(Exception):
+    """Base of every error a service raises on purpose."""
+
+    def __init__(self, detail: str):
+        super().__init__(detail)
+        self.detail = detail
+
+
+class ValidationFailed(ServiceError):
+    """The input breaks the rules; `errors` lists every problem as {field, message, code}."""
+
+    def __init__(self, errors: list[dict[str, str]], detail: str | None = None):
+        n = len(errors)
+        super().__init__(detail or f"The request has {n} invalid field{'s' if n != 1 else ''}.")
+        self.errors = errors
+
+
+class NotFound(ServiceError):
+    """No such record (or none the actor may see)."""
+
+
+class PermissionDenied(ServiceError):
+    """The actor may not do this."""
+
+
+class VersionMismatch(ServiceError):
+    """The record changed since the version the caller read (optimistic locking)."""
+
+    def __init__(self, detail: str, current_version: int | None = None):
+        super().__init__(detail)
+        self.current_version = current_version
+
+
+class Conflict(ServiceError):
+    """The request collides with another one in progress."""

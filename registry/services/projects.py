@@ -1,0 +1,359 @@
+"""Projects: create, update, patch, withdraw, read, and their version history.
+
+Every write validates the whole record with `schemas.project.ProjectSchema`, writes
+the row, its country and sector shares and a history entry in one transaction, and
+bumps `version`. Callers pass the version they read; a stale one is refused.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from marshmallow import ValidationError
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from registry.database import begin_write
+from registry.extensions import db
+from registry.models import Organisation, Project, ProjectCountry, ProjectSector, ProjectVersion
+from registry.models.types import utcnow
+from registry.services.actors import Actor
+from registry.services.errors import NotFound, PermissionDenied, ValidationFailed, VersionMismatch
+from schemas.errors import flatten
+from schemas.fields import decimal_text
+from schemas.project import ProjectSchema
+
+INPUT_FIELDS = (
+    "identifier", "title", "description", "status", "recipient_countries", "sectors", "dates",
+    "finance", "participants", "technologies", "maritime_activities",
+    "export_control_categories", "locations", "tags",
+)
+DATE_KEYS = ("planned_start", "planned_end", "actual_start", "actual_end")
+CENT = Decimal("0.01")
+_schema = ProjectSchema()
+
+
+# ---------------------------------------------------------------- validation and shaping
+
+def project_validate(payload: Any) -> dict:
+    """The validated, normalised record. Raises ValidationFailed listing every problem."""
+    try:
+        return _schema.load(payload)
+    except ValidationError as error:
+        raise ValidationFailed(flatten(error.messages)) from None
+
+
+def jsonable(value):
+    """Decimals as plain strings, dates as ISO strings, recursively."""
+    if isinstance(value, Decimal):
+        return decimal_text(value)
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        return {k: jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    return value
+
+
+def money_text(amount: Decimal) -> str:
+    """An amount as text with exactly two decimal places (`130000000` → `130000000.00`)."""
+    return str(Decimal(amount).quantize(CENT))
+
+
+def _shares_bp(shares: list[dict]) -> list[int]:
+    """Each share in basis points; without percentages, split evenly (remainder to the first)."""
+    if shares and all(s.get("percentage") is not None for s in shares):
+        return [int(s["percentage"] * 100) for s in shares]
+    base, rest = divmod(10_000, len(shares))
+    return [base + (1 if i < rest else 0) for i in range(len(shares))]
+
+
+def project_columns(data: dict) -> dict:
+    """The `projects` row values for a validated record (share rows aside)."""
+    finance, dates = data["finance"], data["dates"]
+    columns = {
+        "identifier": data["identifier"],
+        "title": data["title"],
+        "description": data["description"],
+        "status": data["status"],
+        "amount": finance["amount"],
+        "currency": finance["currency"],
+        "instrument": finance["instrument"],
+        **{key: dates.get(key) for key in DATE_KEYS},
+        "start_year": (dates.get("actual_start") or dates.get("planned_start")).year,
+        "recipient_countries": [{"code": s["code"], "percentage": jsonable(s.get("percentage"))}
+                                for s in data["recipient_countries"]],
+        "sectors": [{"code": s["code"], "percentage": jsonable(s.get("percentage"))}
+                    for s in data["sectors"]],
+        "search_text": search_text(data),
+    }
+    for key in ("participants", "technologies", "maritime_activities",
+                "export_control_categories", "locations", "tags"):
+        columns[key] = jsonable(data[key])
+    return columns
+
+
+def share_rows(data: dict) -> tuple[list[dict], list[dict]]:
+    """The `project_countries` and `project_sectors` rows of a validated record."""
+    countries = [{"position": i, "code": s["code"], "share_bp": bp}
+                 for i, (s, bp) in enumerate(zip(data["recipient_countries"],
+                                                 _shares_bp(data["recipient_countries"])))]
+    sectors = [{"position": i, "code": s["code"], "category": s["code"][:3], "share_bp": bp}
+               for i, (s, bp) in enumerate(zip(data["sectors"], _shares_bp(data["sectors"])))]
+    return countries, sectors
+
+
+def _apply(project: Project, data: dict) -> None:
+    """Copy a validated record onto the row and rebuild its share rows.
+
+    No autoflush: loading the old share collections must not write the row half-changed
+    (each flush would also bump `version`).
+    """
+    with db.session.no_autoflush:
+        for key, value in project_columns(data).items():
+            setattr(project, key, value)
+        project.updated_at = utcnow()
+        countries, sectors = share_rows(data)
+        project.country_shares = [ProjectCountry(**row) for row in countries]
+        project.sector_shares = [ProjectSector(**row) for row in sectors]
+
+
+def search_text(data: Mapping) -> str:
+    """What `q` searches: identifier, title, description, participant and vendor names."""
+    parts = [data["identifier"], data["title"], data.get("description") or ""]
+    parts += [p["name"] for p in data.get("participants") or []]
+    parts += [t.get("vendor") or "" for t in data.get("technologies") or []]
+    return "\n".join(p for p in parts if p).casefold()
+
+
+def project_record(project: Project) -> dict:
+    """The fields a ministry submits, as JSON: what PUT replaces and PATCH merges into."""
+    return {
+        "identifier": project.identifier,
+        "title": project.title,
+        "description": project.description,
+        "status": project.status,
+        "recipient_countries": project.recipient_countries,
+        "sectors": project.sectors,
+        "dates": {key: jsonable(getattr(project, key)) for key in DATE_KEYS},
+        "finance": {"amount": money_text(project.amount), "currency": project.currency,
+                    "instrument": project.instrument},
+        "participants": project.participants,
+        "technologies": project.technologies,
+        "maritime_activities": project.maritime_activities,
+        "export_control_categories": project.export_control_categories,
+        "locations": project.locations,
+        "tags": project.tags,
+    }
+
+
+def project_document(project: Project) -> dict:
+    """The whole record as the API returns it, server-owned fields included."""
+    return {
+        "id": project.id,
+        **project_record(project),
+        "reporting_org": {"ref": project.reporting_org.ref, "name": project.reporting_org.name},
+        "version": project.version,
+        "withdrawn": project.withdrawn_at is not None,
+        "created_at": project.created_at.isoformat(),
+        "updated_at": project.updated_at.isoformat(),
+    }
+
+
+def diff(old: Mapping | None, new: Mapping, prefix: str = "") -> list[dict]:
+    """Field-level differences: objects are compared key by key, lists and values whole."""
+    changes = []
+    old = old or {}
+    for key in dict.fromkeys([*old.keys(), *new.keys()]):
+        path = f"{prefix}.{key}" if prefix else key
+        before, after = old.get(key), new.get(key)
+        if isinstance(before, Mapping) and isinstance(after, Mapping):
+            changes.extend(diff(before, after, path))
+        elif before != after:
+            changes.append({"field": path, "old": before, "new": after})
+    return changes
+
+
+def apply_merge_patch(target: Any, patch: Any) -> Any:
+    """RFC 7396 JSON merge patch: objects merge key by key, null deletes, anything else replaces."""
+    if not isinstance(patch, Mapping):
+        return patch
+    result = dict(target) if isinstance(target, Mapping) else {}
+    for key, value in patch.items():
+        if value is None:
+            result.pop(key, None)
+        else:
+            result[key] = apply_merge_patch(result.get(key), value)
+    return result
+
+
+# ---------------------------------------------------------------- permissions
+
+def can_create_project(actor: Actor) -> bool:
+    return actor.can_write and (actor.is_ministry or actor.role == "system")
+
+
+def can_update_project(actor: Actor, project: Project) -> bool:
+    """A ministry changes only its own projects; the system (seeding, imports) any."""
+    if not actor.can_write:
+        return False
+    if actor.role == "system":
+        return True
+    return actor.is_ministry and actor.organisation_id == project.reporting_org_id
+
+
+# ---------------------------------------------------------------- reads
+
+def project_get(project_id: int) -> Project:
+    """The project with this id. Raises NotFound."""
+    project = db.session.get(Project, project_id) if isinstance(project_id, int) else None
+    if project is None:
+        raise NotFound(f"There is no project with id {project_id}.")
+    return project
+
+
+def project_history(project_id: int) -> list[dict]:
+    """Every version of a project, oldest first: who, when, what action, and the changes."""
+    project_get(project_id)
+    rows = db.session.scalars(
+        select(ProjectVersion).where(ProjectVersion.project_id == project_id)
+        .order_by(ProjectVersion.version)
+    )
+    return [
+        {"version": v.version, "action": v.action, "actor": v.actor,
+         "changed_at": v.changed_at.isoformat(), "changes": v.changes}
+        for v in rows
+    ]
+
+
+# ---------------------------------------------------------------- writes
+
+def _identifier_taken(identifier: str, project_id: int | None = None) -> bool:
+    query = select(Project.id).where(Project.identifier == identifier)
+    if project_id is not None:
+        query = query.where(Project.id != project_id)
+    return db.session.scalar(query) is not None
+
+
+def _identifier_error(identifier: str) -> ValidationFailed:
+    return ValidationFailed([{
+        "field": "identifier",
+        "message": f"{identifier!r} is already used by another project; identifiers are unique "
+                   "in the registry.",
+        "code": "not_unique",
+    }])
+
+
+def _record_version(project: Project, action: str, actor: Actor, old: dict | None) -> None:
+    record = project_record(project)
+    db.session.add(ProjectVersion(
+        project_id=project.id, version=project.version, action=action, actor=actor.label,
+        record=record, changes=diff(old, record),
+    ))
+
+
+def _commit_or_translate(identifier: str) -> None:
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise _identifier_error(identifier) from None
+
+
+def project_create(payload: Any, actor: Actor, *, organisation_id: int | None = None,
+                   commit: bool = True) -> Project:
+    """Validate and store a new project reported by the actor's ministry.
+
+    `organisation_id` is for the system actor (seeding), which reports on behalf of one.
+    Raises ValidationFailed, PermissionDenied.
+    """
+    if not can_create_project(actor):
+        raise PermissionDenied("Only a partner ministry with a write token may create projects.")
+    data = project_validate(payload)
+    org_id = actor.organisation_id if actor.is_ministry else organisation_id
+    if org_id is None or db.session.get(Organisation, org_id) is None:
+        raise PermissionDenied("The reporting organisation is unknown.")
+    if commit:
+        begin_write()
+    if _identifier_taken(data["identifier"]):
+        raise _identifier_error(data["identifier"])
+    project = Project(reporting_org_id=org_id, created_at=utcnow())
+    _apply(project, data)
+    db.session.add(project)
+    db.session.flush()
+    _record_version(project, "create", actor, None)
+    if commit:
+        _commit_or_translate(data["identifier"])
+    return project
+
+
+def _load_for_write(project_id: int, actor: Actor, expected_version: int) -> Project:
+    begin_write()
+    project = project_get(project_id)
+    if not can_update_project(actor, project):
+        raise PermissionDenied("A ministry may change only the projects it reports.")
+    if project.withdrawn_at is not None:
+        raise NotFound(f"Project {project_id} has been withdrawn.")
+    if project.version != expected_version:
+        raise VersionMismatch(
+            f"Project {project_id} is at version {project.version}, not {expected_version}; "
+            "fetch it again and reapply your change.", project.version)
+    return project
+
+
+def _flush_update(project: Project, expected_version: int) -> None:
+    try:
+        db.session.flush()
+    except StaleDataError:
+        db.session.rollback()
+        raise VersionMismatch("The project changed while this update was being written; "
+                              "fetch it again and reapply your change.") from None
+
+
+def project_update(project_id: int, payload: Any, actor: Actor, *, expected_version: int) -> Project:
+    """Replace a project's record as a whole.
+
+    Raises NotFound, PermissionDenied, VersionMismatch, ValidationFailed; on any of
+    them nothing is written.
+    """
+    project = _load_for_write(project_id, actor, expected_version)
+    data = project_validate(payload)
+    return _write_update(project, data, actor, expected_version)
+
+
+def project_patch(project_id: int, patch: Any, actor: Actor, *, expected_version: int) -> Project:
+    """Apply an RFC 7396 merge patch to the record, then validate the result as a whole."""
+    project = _load_for_write(project_id, actor, expected_version)
+    if not isinstance(patch, Mapping):
+        raise ValidationFailed([{"field": "", "message": "A merge patch must be a JSON object.",
+                                 "code": "invalid_type"}])
+    merged = apply_merge_patch(project_record(project), patch)
+    data = project_validate(merged)
+    return _write_update(project, data, actor, expected_version)
+
+
+def _write_update(project: Project, data: dict, actor: Actor, expected_version: int) -> Project:
+    if _identifier_taken(data["identifier"], project.id):
+        raise _identifier_error(data["identifier"])
+    old = project_record(project)
+    _apply(project, data)
+    _flush_update(project, expected_version)
+    _record_version(project, "update", actor, old)
+    _commit_or_translate(data["identifier"])
+    return project
+
+
+def project_withdraw(project_id: int, actor: Actor, *, expected_version: int) -> Project:
+    """Mark a project withdrawn: kept, with its history, and hidden from lists."""
+    project = _load_for_write(project_id, actor, expected_version)
+    old = project_record(project)
+    project.withdrawn_at = project.updated_at = utcnow()
+    _flush_update(project, expected_version)
+    _record_version(project, "withdraw", actor, old)
+    db.session.commit()
+    return project
+

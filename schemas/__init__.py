@@ -1,0 +1,1 @@
+"""Marshmallow schemas: they validate and shape data, and never touch the database."""

@@ -1,0 +1,108 @@
+"""Fixtures: one migrated database per run (SQLite by default, PostgreSQL with
+TEST_DATABASE_URL), a fresh app per test, and every table but the reference ones
+emptied after each test."""
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from registry import create_app
+from registry.config import normalise_database_url
+from registry.extensions import db
+from registry.services import accounts, seeding
+from registry.services.actors import MINISTRY, Actor
+
+REFERENCE_TABLES = {"ref_countries", "ref_sectors", "alembic_version"}
+
+
+def _database_url(tmp_root: Path) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        return normalise_database_url(url)
+    return f"sqlite:///{tmp_root / 'test.sqlite'}"
+
+
+def _reset_postgres(url: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url():
+    """A migrated, reference-loaded database for the whole run."""
+    with tempfile.TemporaryDirectory(prefix="registry-test-") as tmp:
+        url = _database_url(Path(tmp))
+        if url.startswith("postgresql"):
+            _reset_postgres(url)
+        app = create_app({"ENV_NAME": "testing", "DATABASE_URL": url, "SECRET_KEY": "test"})
+        with app.app_context():
+            from flask_migrate import upgrade
+
+            upgrade()
+            seeding.reference_load()
+            db.engine.dispose()
+        yield url
+
+
+@pytest.fixture
+def app(database_url):
+    app = create_app({"ENV_NAME": "testing", "DATABASE_URL": database_url, "SECRET_KEY": "test"})
+    with app.app_context():
+        yield app
+        db.session.remove()
+        tables = [t for t in reversed(db.metadata.sorted_tables) if t.name not in REFERENCE_TABLES]
+        with db.engine.begin() as conn:
+            for table in tables:
+                conn.execute(table.delete())
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def ministry(app):
+    """A partner ministry and an actor acting for it."""
+    org = accounts.organisation_create("JP-GOV-1", "Ministry of Foreign Affairs (test)", "JP", "10")
+    return Actor(label="JP-GOV-1 (test)", role=MINISTRY, organisation_id=org.id)
+
+
+@pytest.fixture
+def other_ministry(app):
+    org = accounts.organisation_create("AU-GOV-1", "Department of Foreign Affairs (test)", "AU", "10")
+    return Actor(label="AU-GOV-1 (test)", role=MINISTRY, organisation_id=org.id)
+
+
+def valid_project(**overrides) -> dict:
+    """A minimal valid record; keyword arguments replace top-level fields."""
+    record = {
+        "identifier": "JP-GOV-1-2026-001",
+        "title": "Da Nang Port Container Terminal Expansion",
+        "description": "Extends the container terminal by two berths.",
+        "status": "implementation",
+        "recipient_countries": [{"code": "VN"}],
+        "sectors": [{"code": "21040"}],
+        "dates": {"planned_start": "2024-04-01", "planned_end": "2028-03-31",
+                  "actual_start": "2024-06-01"},
+        "finance": {"amount": "125000000.00", "currency": "USD", "instrument": "loan"},
+        "participants": [{"name": "Mekong Harbour Engineering JSC", "role": "contractor",
+                          "country": "VN"}],
+        "technologies": [{"category": "port_automation", "vendor": "Sakura Cranes",
+                          "vendor_country": "JP"}],
+        "maritime_activities": ["port_construction"],
+        "export_control_categories": [],
+        "locations": [{"name": "Tien Sa", "latitude": "16.12", "longitude": "108.21",
+                       "subdivision": "VN-DN"}],
+        "tags": ["ports"],
+    }
+    record.update(overrides)
+    return record

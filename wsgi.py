@@ -1,0 +1,4 @@
+"""What gunicorn and `flask --app wsgi` serve: the registry built from the environment."""
+from registry import create_app
+
+app = create_app()
