@@ -13,9 +13,11 @@ from registry.extensions import db, migrate
 def create_app(config: dict | None = None) -> Flask:
     """Build the app: configuration, extensions, blueprints, error handlers, commands.
 
-    `config` overrides settings from the environment (tests pass DATABASE_URL here).
+    `config` overrides settings from the environment (tests pass DATABASE_URL here;
+    INSTANCE_PATH moves the instance folder).
     """
-    app = Flask(__name__, instance_relative_config=True)
+    instance_path = (config or {}).get("INSTANCE_PATH")
+    app = Flask(__name__, instance_relative_config=True, instance_path=instance_path)
     load_config(app, config)
 
     from registry import models  # noqa: F401  (registers the tables)

@@ -89,6 +89,15 @@ def create_user(email: str, role: str, org_ref: str | None, password_stdin: bool
         click.echo(f"Password (shown once): {password}")
 
 
+@accounts_cli.command("demo")
+def demo_accounts():
+    """Create (or reset) one demo account per role and print their new passwords once."""
+    rows = accounts.demo_accounts_reset()
+    click.echo("Demo sign-ins (passwords generated now, shown only this once):")
+    for email, role, password in rows:
+        click.echo(f"  {role:<9} {email:<36} {password}")
+
+
 def register_commands(app: Flask) -> None:
     app.cli.add_command(seed_cli)
     app.cli.add_command(accounts_cli)

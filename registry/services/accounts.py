@@ -115,3 +115,28 @@ def user_authenticate(email: str, password: str) -> User | None:
 @cache
 def _dummy_hash() -> str:
     return generate_password_hash(secrets.token_hex(16), method=PASSWORD_METHOD)
+
+
+DEMO_DOMAIN = "demo.registry.example"
+
+
+def demo_accounts_reset() -> list[tuple[str, str, str]]:
+    """One demo person per role, each with a newly generated password.
+
+    Returns (email, role, password) once; only the hashes are stored. Running it
+    again gives the same accounts new passwords, so a lost password is one command away.
+    """
+    created = []
+    for role in USER_ROLES:
+        email = f"{role}@{DEMO_DOMAIN}"
+        password = generate_password()
+        user = db.session.scalar(select(User).where(User.email == email))
+        if user is None:
+            user_create(email, role, password)
+        else:
+            begin_write()
+            user = db.session.get(User, user.id)
+            user.password_hash = generate_password_hash(password, method=PASSWORD_METHOD)
+            db.session.commit()
+        created.append((email, role, password))
+    return created

@@ -1,0 +1,44 @@
+# The registry's two everyday commands: `make run` and `make test`.
+PYTHON ?= python3.11
+VENV ?= .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wsgi
+PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/test
+
+.PHONY: run test test-sqlite test-postgres install clean
+
+# Install into .venv whenever the requirements change.
+$(BIN)/.installed: requirements.txt requirements-test.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-test.txt
+	touch $@
+
+install: $(BIN)/.installed
+
+## make run: install, migrate, load reference and demo data, print demo sign-ins, serve on :8000
+run: install
+	$(FLASK) db upgrade
+	$(FLASK) seed reference
+	$(FLASK) seed demo
+	$(FLASK) accounts demo
+	$(BIN)/gunicorn --config gunicorn.conf.py wsgi:app
+
+## make test: install, then the whole suite on SQLite and on PostgreSQL
+test: install test-sqlite test-postgres
+
+test-sqlite:
+	$(BIN)/python -m pytest
+
+# Runs against $(PG_TEST_URL). Without PostgreSQL it is skipped loudly, except in CI.
+test-postgres:
+	@if $(BIN)/python -c "import psycopg, sys; psycopg.connect(sys.argv[1], connect_timeout=3).close()" "$(PG_TEST_URL)" 2>/dev/null; then \
+		TEST_DATABASE_URL="$(PG_TEST_URL)" $(BIN)/python -m pytest; \
+	elif [ "$${CI:-}" = "true" ]; then \
+		echo "FAIL: PostgreSQL is not reachable at $(PG_TEST_URL), and CI=true requires it." >&2; exit 1; \
+	else \
+		echo "SKIPPED: PostgreSQL is not reachable at $(PG_TEST_URL); set PG_TEST_URL to run the suite on it." >&2; \
+	fi
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache
