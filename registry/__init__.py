@@ -27,9 +27,13 @@ def create_app(config: dict | None = None) -> Flask:
     with app.app_context():
         configure_sqlite(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
 
+    from registry.api import init_api
+    from registry.errors import register_error_handlers
     from registry.web import bp as web_bp
 
+    init_api(app)
     app.register_blueprint(web_bp)
+    register_error_handlers(app)
 
     from registry.cli import register_commands
 

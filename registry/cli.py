@@ -8,11 +8,12 @@ from flask import Flask
 from flask.cli import AppGroup
 
 from registry.models import USER_ROLES
-from registry.services import accounts, seeding
-from registry.services.errors import ValidationFailed
+from registry.services import accounts, seeding, tokens
+from registry.services.errors import NotFound, ValidationFailed
 
 seed_cli = AppGroup("seed", help="Load reference, demo or synthetic data.")
 accounts_cli = AppGroup("accounts", help="Create partner ministries and people.")
+tokens_cli = AppGroup("tokens", help="Issue, list and revoke API tokens.")
 
 
 def _fail(error: ValidationFailed) -> click.ClickException:
@@ -98,6 +99,53 @@ def demo_accounts():
         click.echo(f"  {role:<9} {email:<36} {password}")
 
 
+@tokens_cli.command("issue")
+@click.option("--org", "org_ref", help="The ministry the token acts for (its ref, e.g. JP-GOV-1).")
+@click.option("--user", "user_email", help="Or: the person (reviewer, admin …) it acts for.")
+@click.option("--name", default="", help="A label to recognise the token by.")
+@click.option("--expires-days", type=click.IntRange(1, 3650), default=None,
+              help="Days until it expires (default: never).")
+@click.option("--scope", type=click.Choice(tokens.SCOPES), default="write", show_default=True)
+def tokens_issue(org_ref, user_email, name, expires_days, scope):
+    """Issue a token; it is printed once, as the last line."""
+    try:
+        issued = tokens.token_issue(org_ref=org_ref, user_email=user_email, name=name,
+                                    scope=scope, expires_days=expires_days)
+    except ValidationFailed as error:
+        raise _fail(error) from None
+    owner = org_ref or user_email
+    expiry = issued.token.expires_at.date().isoformat() if issued.token.expires_at else "never"
+    click.echo(f"Token {issued.token.id} issued for {owner}, scope {scope}, expires {expiry}. "
+               "It is shown only this once:")
+    click.echo(issued.text)
+
+
+@tokens_cli.command("list")
+def tokens_list():
+    """List tokens (never their secrets)."""
+    click.echo(f"{'id':>4}  {'owner':<32} {'scope':<5} {'name':<20} {'expires':<10} "
+               f"{'last used':<16} state")
+    for token in tokens.token_list():
+        owner = token.organisation.ref if token.organisation else token.user.email
+        state = "revoked" if token.revoked_at else "active"
+        expires = token.expires_at.date().isoformat() if token.expires_at else "never"
+        used = token.last_used_at.strftime("%Y-%m-%d %H:%M") if token.last_used_at else "-"
+        click.echo(f"{token.id:>4}  {owner:<32} {token.scope:<5} {token.name[:20]:<20} "
+                   f"{expires:<10} {used:<16} {state}")
+
+
+@tokens_cli.command("revoke")
+@click.argument("token_id", type=int)
+def tokens_revoke(token_id: int):
+    """Revoke a token; it fails from the next request on."""
+    try:
+        token = tokens.token_revoke(token_id)
+    except NotFound as error:
+        raise click.ClickException(error.detail) from None
+    click.echo(f"Token {token.id} revoked.")
+
+
 def register_commands(app: Flask) -> None:
     app.cli.add_command(seed_cli)
     app.cli.add_command(accounts_cli)
+    app.cli.add_command(tokens_cli)

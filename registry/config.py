@@ -16,6 +16,14 @@ class BaseConfig:
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024
     # SQLite waits this long (ms) for another writer before giving up.
     SQLITE_BUSY_TIMEOUT_MS = 30_000
+    # Requests per token; storage `memory://` per process, or `redis://host:6379` when
+    # several servers share the load.
+    API_RATE_LIMIT = "600 per minute"
+    RATELIMIT_STORAGE_URI = "memory://"
+
+
+# Settings that may come straight from an environment variable of the same name.
+FROM_ENVIRONMENT = ("API_RATE_LIMIT", "RATELIMIT_STORAGE_URI")
 
 
 class DevelopmentConfig(BaseConfig):
@@ -71,6 +79,7 @@ def load_config(app, override=None) -> None:
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(
         override.pop("DATABASE_URL", None) or os.environ.get("DATABASE_URL") or default_db
     )
+    app.config.update({k: os.environ[k] for k in FROM_ENVIRONMENT if k in os.environ})
     app.config.update(override)
     if "SECRET_KEY" not in override:
         app.config["SECRET_KEY"] = secret_key_for(app.instance_path, env_name)

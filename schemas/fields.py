@@ -35,6 +35,9 @@ class Problem(str):
         obj.code = code
         return obj
 
+    def __getnewargs__(self):
+        return (str(self), self.code)
+
 
 def fail(message: str, code: str):
     raise ValidationError(Problem(message, code))

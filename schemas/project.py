@@ -191,3 +191,10 @@ def _subdivision_problem(code, countries: list[str]) -> "Problem | str":
             "subdivision_country",
         )
     return subdivision.code
+
+
+class ProjectInputSchema(ProjectSchema):
+    """The fields a ministry may send (for the API description; ProjectSchema validates)."""
+
+    class Meta:
+        exclude = SERVER_OWNED

@@ -13,7 +13,7 @@ from sqlalchemy import create_engine, text
 from registry import create_app
 from registry.config import normalise_database_url
 from registry.extensions import db
-from registry.services import accounts, seeding
+from registry.services import accounts, seeding, tokens
 from registry.services.actors import MINISTRY, Actor
 
 REFERENCE_TABLES = {"ref_countries", "ref_sectors", "alembic_version"}
@@ -80,6 +80,43 @@ def ministry(app):
 def other_ministry(app):
     org = accounts.organisation_create("AU-GOV-1", "Department of Foreign Affairs (test)", "AU", "10")
     return Actor(label="AU-GOV-1 (test)", role=MINISTRY, organisation_id=org.id)
+
+
+class ApiClient:
+    """The test client with a bearer token, speaking JSON."""
+
+    def __init__(self, client, token: str):
+        self.client, self.token = client, token
+
+    def _headers(self, headers):
+        return {"Authorization": f"Bearer {self.token}", **(headers or {})}
+
+    def get(self, url, headers=None, **kw):
+        return self.client.get(url, headers=self._headers(headers), **kw)
+
+    def post(self, url, json=None, headers=None, **kw):
+        return self.client.post(url, json=json, headers=self._headers(headers), **kw)
+
+    def put(self, url, json=None, headers=None, **kw):
+        return self.client.put(url, json=json, headers=self._headers(headers), **kw)
+
+    def patch(self, url, json=None, headers=None, **kw):
+        return self.client.patch(url, json=json, headers=self._headers(headers), **kw)
+
+    def delete(self, url, headers=None, **kw):
+        return self.client.delete(url, headers=self._headers(headers), **kw)
+
+
+@pytest.fixture
+def jp(client, ministry):
+    """API client of ministry JP-GOV-1 with a write token."""
+    return ApiClient(client, tokens.token_issue(org_ref="JP-GOV-1").text)
+
+
+@pytest.fixture
+def au(client, other_ministry):
+    """API client of ministry AU-GOV-1 with a write token."""
+    return ApiClient(client, tokens.token_issue(org_ref="AU-GOV-1").text)
 
 
 def valid_project(**overrides) -> dict:

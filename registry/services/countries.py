@@ -6,9 +6,14 @@ codes, flag, currencies, M49 region and sub-region, and ISO 3166-2 subdivisions.
 from __future__ import annotations
 
 import gettext
+from decimal import Decimal
 from functools import cache
 
 import pycountry
+from sqlalchemy import BigInteger, case, func, select, type_coerce
+
+from registry.extensions import db
+from registry.models import Project, ProjectCountry
 
 from registry import reference
 from registry.services.errors import NotFound
@@ -93,3 +98,50 @@ def country_list(language: str = "en") -> list[dict]:
 def subdivision_name(code: str, language: str = "en") -> str:
     subdivision = pycountry.subdivisions.get(code=code)
     return translate("iso3166-2", subdivision.name, language) if subdivision else code
+
+
+COMMITTED_STATUSES = ("implementation", "finalisation", "closed", "suspended")
+
+
+def country_project_stats() -> dict[str, dict]:
+    """Per recipient country: project count and committed totals by currency.
+
+    Sums integer cents per (country, currency, share) in SQL, then applies each
+    share exactly in Decimal, so totals stay exact on every database.
+    """
+    cents = type_coerce(Project.amount, BigInteger)
+    committed = case((Project.status.in_(COMMITTED_STATUSES), cents), else_=None)
+    rows = db.session.execute(
+        select(ProjectCountry.code, Project.currency, ProjectCountry.share_bp,
+               func.count(), func.sum(committed))
+        .join(Project, Project.id == ProjectCountry.project_id)
+        .where(Project.withdrawn_at.is_(None))
+        .group_by(ProjectCountry.code, Project.currency, ProjectCountry.share_bp))
+    stats: dict[str, dict] = {}
+    for code, currency, share_bp, count, amount in rows:
+        entry = stats.setdefault(code, {"project_count": 0, "committed": {}})
+        entry["project_count"] += count
+        if amount is not None:
+            share = Decimal(int(amount)) * share_bp / Decimal(1_000_000)  # cents × bp → units
+            entry["committed"][currency] = entry["committed"].get(currency, Decimal(0)) + share
+    return stats
+
+
+def _with_stats(info: dict, stats: dict) -> dict:
+    entry = stats.get(info["alpha2"], {"project_count": 0, "committed": {}})
+    info["project_count"] = entry["project_count"]
+    info["committed"] = [
+        {"currency": currency, "amount": str(total.quantize(Decimal("0.01")))}
+        for currency, total in sorted(entry["committed"].items())]
+    return info
+
+
+def country_list_with_projects(language: str = "en") -> list[dict]:
+    stats = country_project_stats()
+    return [_with_stats(info, stats) for info in country_list(language)]
+
+
+def country_with_projects(code: str, language: str = "en") -> dict:
+    """One country with subdivisions, project count and committed totals. Raises NotFound."""
+    info = country_info(code, language)
+    return _with_stats(info, country_project_stats())

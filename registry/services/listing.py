@@ -1,24 +1,123 @@
-"""The one query builder behind the API list, the browse pages and the CSV exports."""
+"""The one query builder behind the API list, the browse pages and the CSV exports.
+
+`project_filter` turns validated filters (schemas.query.ProjectFilterSchema) into a
+WHERE clause, so a filter means the same thing on every face of the registry.
+Pages use keyset (cursor) pagination: stable while records are added.
+"""
 from __future__ import annotations
 
+import base64
+import binascii
+import datetime as dt
+import json
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, exists, or_, select
+from sqlalchemy.sql import ColumnElement
 
+from registry import reference
 from registry.extensions import db
-from registry.models import Project
+from registry.models import Organisation, Project, ProjectCountry, ProjectSector
+from registry.services.errors import ValidationFailed
 
 
 @dataclass
 class Page:
     items: list[Project]
-    total: int
+    next_cursor: str | None
 
 
-def project_page(limit: int = 50) -> Page:
-    """The most recently updated projects that have not been withdrawn."""
-    base = select(Project).where(Project.withdrawn_at.is_(None))
-    total = db.session.scalar(select(func.count()).select_from(base.subquery()))
-    items = list(db.session.scalars(base.order_by(Project.updated_at.desc(), Project.id.desc())
-                                    .limit(limit)))
-    return Page(items, total)
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def project_filter(filters: dict) -> list[ColumnElement]:
+    """WHERE conditions for the filters; absent filters add nothing."""
+    conditions: list[ColumnElement] = []
+    if not filters.get("include_withdrawn"):
+        conditions.append(Project.withdrawn_at.is_(None))
+    countries = set(filters.get("country") or [])
+    if countries:
+        conditions.append(exists().where(ProjectCountry.project_id == Project.id,
+                                         ProjectCountry.code.in_(sorted(countries))))
+    regions = filters.get("region") or []
+    if regions:
+        in_regions = sorted({c for r in regions for c in reference.countries_in_region(r)})
+        conditions.append(exists().where(ProjectCountry.project_id == Project.id,
+                                         ProjectCountry.code.in_(in_regions)))
+    sectors = filters.get("sector") or []
+    if sectors:
+        codes = [s for s in sectors if len(s) == 5]
+        categories = [s for s in sectors if len(s) == 3]
+        conditions.append(exists().where(ProjectSector.project_id == Project.id, or_(
+            ProjectSector.code.in_(codes), ProjectSector.category.in_(categories))))
+    groups = filters.get("sector_group") or []
+    if groups:
+        codes = sorted(code for code, s in reference.sectors().items() if s.group in groups)
+        conditions.append(exists().where(ProjectSector.project_id == Project.id,
+                                         ProjectSector.code.in_(codes)))
+    if filters.get("status"):
+        conditions.append(Project.status.in_(filters["status"]))
+    if filters.get("instrument"):
+        conditions.append(Project.instrument.in_(filters["instrument"]))
+    if filters.get("reporting_org"):
+        conditions.append(Project.reporting_org_id.in_(
+            select(Organisation.id).where(Organisation.ref.in_(filters["reporting_org"]))))
+    if filters.get("updated_since"):
+        conditions.append(Project.updated_at >= filters["updated_since"])
+    query = (filters.get("q") or "").strip().casefold()
+    for word in query.split():
+        conditions.append(Project.search_text.like(f"%{_escape_like(word)}%", escape="\\"))
+    return conditions
+
+
+def _sort_column(sort: str):
+    return getattr(Project, sort.lstrip("-"))
+
+
+def _cursor_encode(sort: str, project: Project) -> str:
+    value = getattr(project, sort.lstrip("-"))
+    if isinstance(value, dt.datetime):
+        value = value.isoformat()
+    raw = json.dumps([sort, value, project.id], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _cursor_decode(sort: str, cursor: str):
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        cursor_sort, value, last_id = json.loads(raw)
+        if cursor_sort != sort or not isinstance(last_id, int):
+            raise ValueError
+        if sort.lstrip("-") in ("updated_at", "created_at"):
+            value = dt.datetime.fromisoformat(value)
+        elif sort.lstrip("-") == "start_year" and not isinstance(value, int):
+            raise ValueError
+        elif sort.lstrip("-") in ("identifier", "title") and not isinstance(value, str):
+            raise ValueError
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+        raise ValidationFailed([{
+            "field": "cursor", "code": "invalid_cursor",
+            "message": "Not a cursor of this list and sort; use the `next` link of the previous "
+                       "page unchanged."}]) from None
+    return value, last_id
+
+
+def project_page(filters: dict, *, sort: str = "-updated_at", limit: int = 50,
+                 cursor: str | None = None) -> Page:
+    """One page of projects matching `filters`. Raises ValidationFailed for a bad cursor."""
+    column = _sort_column(sort)
+    descending = sort.startswith("-")
+    conditions = project_filter(filters)
+    if cursor:
+        value, last_id = _cursor_decode(sort, cursor)
+        if descending:
+            conditions.append(or_(column < value, and_(column == value, Project.id < last_id)))
+        else:
+            conditions.append(or_(column > value, and_(column == value, Project.id > last_id)))
+    order = (column.desc(), Project.id.desc()) if descending else (column.asc(), Project.id.asc())
+    rows = list(db.session.scalars(select(Project).where(*conditions).order_by(*order)
+                                   .limit(limit + 1)))
+    more = len(rows) > limit
+    items = rows[:limit]
+    return Page(items, _cursor_encode(sort, items[-1]) if more else None)

@@ -7,7 +7,7 @@ bumps `version`. Callers pass the version they read; a stale one is refused.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -265,10 +265,13 @@ def _commit_or_translate(identifier: str) -> None:
 
 
 def project_create(payload: Any, actor: Actor, *, organisation_id: int | None = None,
-                   commit: bool = True) -> Project:
+                   commit: bool = True,
+                   before_commit: Callable[[Project], None] | None = None) -> Project:
     """Validate and store a new project reported by the actor's ministry.
 
     `organisation_id` is for the system actor (seeding), which reports on behalf of one.
+    `before_commit(project)` runs inside the transaction, after the project is written.
+    With `commit=False` the caller owns the transaction (batches).
     Raises ValidationFailed, PermissionDenied.
     """
     if not can_create_project(actor):
@@ -286,6 +289,8 @@ def project_create(payload: Any, actor: Actor, *, organisation_id: int | None = 
     db.session.add(project)
     db.session.flush()
     _record_version(project, "create", actor, None)
+    if before_commit:
+        before_commit(project)
     if commit:
         _commit_or_translate(data["identifier"])
     return project
@@ -357,3 +362,69 @@ def project_withdraw(project_id: int, actor: Actor, *, expected_version: int) ->
     db.session.commit()
     return project
 
+
+
+BATCH_LIMIT = 500
+
+
+def _batch_errors(index: int, errors: list[dict]) -> list[dict]:
+    return [{**e, "field": f"[{index}].{e['field']}" if e["field"] else f"[{index}]"}
+            for e in errors]
+
+
+def project_batch_create(payloads: Any, actor: Actor, *, atomic: bool,
+                         before_commit: Callable[[list[dict]], None] | None = None) -> list[dict]:
+    """Create up to BATCH_LIMIT projects; one result per record, in order.
+
+    Atomic: every record is written or none (ValidationFailed lists every record's
+    problems, paths prefixed `[index]`). Otherwise each record stands alone: it is
+    written whole or not at all. Results are `{index, status, id}` or
+    `{index, status, errors}`. Raises ValidationFailed, PermissionDenied.
+    """
+    if not can_create_project(actor):
+        raise PermissionDenied("Only a partner ministry with a write token may create projects.")
+    if not isinstance(payloads, list) or not 1 <= len(payloads) <= BATCH_LIMIT:
+        raise ValidationFailed([{"field": "", "code": "invalid_batch",
+                                 "message": f"Send a JSON array of 1 to {BATCH_LIMIT} project "
+                                            "records."}])
+    begin_write()
+    results: list[dict] = []
+    seen: dict[str, int] = {}
+    for index, payload in enumerate(payloads):
+        try:
+            data = project_validate(payload)
+            identifier = data["identifier"]
+            if identifier in seen:
+                raise ValidationFailed([{"field": "identifier", "code": "not_unique",
+                                         "message": f"{identifier!r} is also record "
+                                                    f"{seen[identifier]} of this batch."}])
+            if _identifier_taken(identifier):
+                raise _identifier_error(identifier)
+        except ValidationFailed as error:
+            results.append({"index": index, "status": 422, "errors": error.errors})
+            continue
+        seen[identifier] = index
+        with db.session.begin_nested():
+            project = Project(reporting_org_id=actor.organisation_id, created_at=utcnow())
+            _apply(project, data)
+            db.session.add(project)
+            db.session.flush()
+            _record_version(project, "create", actor, None)
+        results.append({"index": index, "status": 201, "id": project.id})
+    failed = [r for r in results if r["status"] != 201]
+    if atomic and failed:
+        db.session.rollback()
+        raise ValidationFailed(
+            [e for r in failed for e in _batch_errors(r["index"], r["errors"])],
+            f"{len(failed)} of {len(payloads)} records are invalid; nothing was written.")
+    if before_commit:
+        before_commit(results)
+    db.session.flush()
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise ValidationFailed([{"field": "identifier", "code": "not_unique",
+                                 "message": "Another request created one of these identifiers at "
+                                            "the same time; retry the batch."}]) from None
+    return results

@@ -8,5 +8,5 @@ bp = Blueprint("web", __name__)
 
 @bp.get("/")
 def index():
-    page = listing.project_page(limit=100)
-    return render_template("index.html", projects=page.items, total=page.total)
+    page = listing.project_page({}, limit=100)
+    return render_template("index.html", projects=page.items)

@@ -1,0 +1,109 @@
+"""HTTP details the API views share: JSON bodies, ETags, If-Match, idempotent POSTs."""
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from decimal import Decimal
+
+from flask import Response, request
+from werkzeug.exceptions import BadRequest, PreconditionRequired, UnsupportedMediaType
+
+from registry.api.auth import current_actor
+from registry.services import idempotency
+from registry.services.errors import ServiceError, ValidationFailed
+
+JSON_TYPES = ("application/json", "application/merge-patch+json")
+
+
+def read_json():
+    """The request body parsed as JSON (decimals kept exact). Raises 415 or 400."""
+    mimetype = request.mimetype or ""
+    if mimetype not in JSON_TYPES and not mimetype.endswith("+json"):
+        raise UnsupportedMediaType(
+            f"Send the body as JSON with `Content-Type: application/json`; got "
+            f"{request.content_type or 'no Content-Type'}.")
+    raw = request.get_data(cache=True)
+    try:
+        return json.loads(raw, parse_float=Decimal, parse_constant=_refuse_constant)
+    except UnicodeDecodeError:
+        raise BadRequest("The body is not valid UTF-8.") from None
+    except json.JSONDecodeError as error:
+        raise BadRequest(f"The body is not valid JSON: {error.msg} at line {error.lineno}, "
+                         f"column {error.colno}.") from None
+    except ValueError as error:
+        raise BadRequest(str(error)) from None
+
+
+def _refuse_constant(name: str):
+    raise ValueError(f"The body is not valid JSON: {name} is not a JSON value.")
+
+
+def json_response(body, status: int = 200, headers: dict | None = None,
+                  mimetype: str = "application/json") -> Response:
+    response = Response(json.dumps(body, ensure_ascii=False, separators=(",", ":")),
+                        status=status, mimetype=mimetype)
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def etag_of(version: int) -> str:
+    return f'"v{version}"'
+
+
+def expected_version() -> int:
+    """The version named by If-Match. Raises 428 when absent; unparseable → version 0 (stale)."""
+    header = request.headers.get("If-Match")
+    if not header or header.strip() == "*":
+        raise PreconditionRequired(
+            "Send `If-Match` with the ETag of the version you are changing (from GET); "
+            "this keeps two edits from overwriting each other.")
+    first = header.split(",")[0].strip()
+    if first.startswith("W/"):
+        first = first[2:]
+    text = first.strip('"')
+    if text.startswith("v") and text[1:].isdigit() and len(text) < 12:
+        return int(text[1:])
+    return 0
+
+
+def idempotent(create: Callable[[Callable | None], tuple[int, dict, dict]]) -> Response:
+    """Run a creating POST once per Idempotency-Key.
+
+    `create(record)` does the work; it calls `record(response)` inside its transaction
+    (before commit) so the stored response lands with the records it describes.
+    """
+    key = request.headers.get("Idempotency-Key")
+    if key is None:
+        status, body, headers = create(None)
+        return json_response(body, status, headers)
+    org_id = current_actor().organisation_id
+    if org_id is None:
+        raise ValidationFailed([{"field": "Idempotency-Key", "code": "not_allowed",
+                                 "message": "Idempotency keys are for partner ministries' tokens."}])
+    print_ = idempotency.fingerprint(request.method, request.full_path.rstrip("?"),
+                                     request.get_data(cache=True))
+    stored = idempotency.idempotency_claim(org_id, key, print_)
+    if stored is not None:
+        headers = {**stored["headers"], "Idempotent-Replayed": "true"}
+        mimetype = "application/problem+json" if stored.get("problem") else "application/json"
+        return json_response(stored["body"], stored["status"], headers, mimetype)
+
+    def record(status: int, body: dict, headers: dict) -> None:
+        idempotency.idempotency_record(org_id, key, {"status": status, "body": body,
+                                                     "headers": headers})
+
+    try:
+        status, body, headers = create(record)
+    except ValidationFailed as error:
+        from registry.errors import handle_service_error
+
+        response = handle_service_error(error)
+        idempotency.idempotency_record_now(org_id, key, {
+            "status": response.status_code, "body": response.get_json(force=True),
+            "headers": {}, "problem": True})
+        return response
+    except (ServiceError, Exception):
+        idempotency.idempotency_release(org_id, key)
+        raise
+    return json_response(body, status, headers)

@@ -1,0 +1,159 @@
+"""/api/v1/projects: partner ministries list, create, read, replace, patch, withdraw."""
+from __future__ import annotations
+
+from flask import request, url_for
+from flask_smorest import Blueprint
+from marshmallow import RAISE
+
+from registry.api.auth import current_actor, token_required
+from registry.api.docs import documenter
+from registry.api.http import etag_of, expected_version, idempotent, json_response, read_json
+from registry.services import listing, projects
+from schemas.api import BatchResponseSchema, HistorySchema, ProjectOutSchema, ProjectPageSchema
+from schemas.project import ProjectInputSchema
+from schemas.query import BatchQueryArgsSchema, ProjectQueryArgsSchema
+
+blp = Blueprint("projects", __name__, url_prefix="/api/v1/projects",
+                description="Projects: the registry's records. Ministries read all, change their own.")
+document = documenter(blp)
+
+
+def _headers(project) -> dict:
+    return {"ETag": etag_of(project.version),
+            "Location": url_for("projects.project_get", project_id=project.id)}
+
+
+@blp.route("", methods=["GET"])
+@blp.arguments(ProjectQueryArgsSchema, location="query", unknown=RAISE, as_kwargs=False)
+@document(200, ProjectPageSchema, errors=(401, 422, 429))
+@token_required()
+def project_list(args):
+    """List projects, filtered and sorted, a page at a time.
+
+    Repeating a filter (`country=VN&country=LA`) matches any of its values. `next`
+    is the URL of the following page; pages stay stable while records are added.
+    """
+    page = listing.project_page(args, sort=args["sort"], limit=args["limit"],
+                                cursor=args.get("cursor"))
+    next_url = None
+    if page.next_cursor:
+        query = request.args.to_dict(flat=False)
+        query["cursor"] = [page.next_cursor]
+        next_url = url_for("projects.project_list", _external=True, **query)
+    return json_response({"items": [projects.project_document(p) for p in page.items],
+                          "next": next_url})
+
+
+@blp.route("", methods=["POST"])
+@document(201, ProjectOutSchema, body=ProjectInputSchema, errors=(400, 401, 403, 409, 413, 415, 422, 429),
+          headers=("Location", "ETag"), idempotent=True)
+@token_required(write=True, roles=("ministry",))
+def project_create():
+    """Create a project; your ministry becomes its `reporting_org`.
+
+    Send `Idempotency-Key` to make retries safe: the same key and body replay the
+    first response (with `Idempotent-Replayed: true`) and create nothing.
+    """
+    payload = read_json()
+
+    def create(record):
+        out = {}
+
+        def before_commit(project):
+            out["body"], out["headers"] = projects.project_document(project), _headers(project)
+            if record:
+                record(201, out["body"], out["headers"])
+
+        projects.project_create(payload, current_actor(), before_commit=before_commit)
+        return 201, out["body"], out["headers"]
+
+    return idempotent(create)
+
+
+@blp.route("/batch", methods=["POST"])
+@blp.arguments(BatchQueryArgsSchema, location="query", unknown=RAISE, as_kwargs=False)
+@document(200, BatchResponseSchema, body=ProjectInputSchema(many=True),
+          errors=(400, 401, 403, 409, 413, 415, 422, 429), idempotent=True)
+@token_required(write=True, roles=("ministry",))
+def project_batch(args):
+    """Create up to 500 projects at once.
+
+    With `atomic=true` all are created or none (422 lists every problem, paths
+    prefixed `[index]`). Otherwise each record is created or refused on its own,
+    and `results` has one entry per record, in order.
+    """
+    payload = read_json()
+
+    def create(record):
+        out = {}
+
+        def before_commit(results):
+            out["body"] = {"results": results}
+            if record:
+                record(200, out["body"], {})
+
+        projects.project_batch_create(payload, current_actor(), atomic=args["atomic"],
+                                      before_commit=before_commit)
+        return 200, out["body"], {}
+
+    return idempotent(create)
+
+
+@blp.route("/<int:project_id>", methods=["GET"])
+@document(200, ProjectOutSchema, errors=(401, 404, 429), headers=("ETag",), conditional_get=True)
+@token_required()
+def project_get(project_id: int):
+    """One project. Send `If-None-Match` with its ETag to get 304 when unchanged."""
+    project = projects.project_get(project_id)
+    etag = etag_of(project.version)
+    if etag in [t.strip() for t in request.headers.get("If-None-Match", "").split(",")]:
+        response = json_response(None, 304, {"ETag": etag})
+        response.set_data(b"")
+        return response
+    return json_response(projects.project_document(project), 200, {"ETag": etag})
+
+
+@blp.route("/<int:project_id>", methods=["PUT"])
+@document(200, ProjectOutSchema, body=ProjectInputSchema,
+          errors=(400, 401, 403, 404, 412, 413, 415, 422, 428, 429), headers=("ETag",),
+          if_match=True)
+@token_required(write=True, roles=("ministry",))
+def project_replace(project_id: int):
+    """Replace a project's record as a whole (fields left out take their defaults)."""
+    payload = read_json()
+    version = expected_version()
+    project = projects.project_update(project_id, payload, current_actor(), expected_version=version)
+    return json_response(projects.project_document(project), 200, {"ETag": etag_of(project.version)})
+
+
+@blp.route("/<int:project_id>", methods=["PATCH"])
+@document(200, ProjectOutSchema, body={"type": "object", "description": "A JSON merge patch (RFC 7396) of the project record."},
+          errors=(400, 401, 403, 404, 412, 413, 415, 422, 428, 429), headers=("ETag",),
+          if_match=True, merge_patch=True)
+@token_required(write=True, roles=("ministry",))
+def project_patch(project_id: int):
+    """Change some fields with a JSON merge patch (RFC 7396); the result is validated whole."""
+    patch = read_json()
+    version = expected_version()
+    project = projects.project_patch(project_id, patch, current_actor(), expected_version=version)
+    return json_response(projects.project_document(project), 200, {"ETag": etag_of(project.version)})
+
+
+@blp.route("/<int:project_id>", methods=["DELETE"])
+@document(200, ProjectOutSchema, errors=(401, 403, 404, 412, 428, 429), headers=("ETag",),
+          if_match=True)
+@token_required(write=True, roles=("ministry",))
+def project_withdraw(project_id: int):
+    """Withdraw a project: it is kept, marked withdrawn and hidden from lists
+    (`include_withdrawn=true` shows it); its history stays."""
+    version = expected_version()
+    project = projects.project_withdraw(project_id, current_actor(), expected_version=version)
+    return json_response(projects.project_document(project), 200, {"ETag": etag_of(project.version)})
+
+
+@blp.route("/<int:project_id>/history", methods=["GET"])
+@document(200, HistorySchema, errors=(401, 404, 429))
+@token_required()
+def project_history(project_id: int):
+    """Every version of a project, oldest first: who, when, and a field-level diff."""
+    return json_response({"items": projects.project_history(project_id)})

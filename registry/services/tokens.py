@@ -1,0 +1,131 @@
+"""API tokens: issue, list, revoke, and resolve a bearer token to the actor behind it."""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import select, update
+
+from registry.database import begin_write
+from registry.extensions import db
+from registry.models import ApiToken, User
+from registry.models.types import utcnow
+from registry.services import accounts
+from registry.services.actors import MINISTRY, Actor
+from registry.services.errors import NotFound, ValidationFailed
+
+PREFIX = "ipr"
+SCOPES = ("read", "write")
+# Recording every use would make every API call a write; a minute's precision is enough.
+LAST_USED_PRECISION = timedelta(seconds=60)
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: ApiToken
+    text: str  # shown once, never stored
+
+
+def token_issue(*, org_ref: str | None = None, user_email: str | None = None, name: str = "",
+                scope: str = "write", expires_days: int | None = None) -> IssuedToken:
+    """A new token for a ministry or for a person. Raises ValidationFailed."""
+    errors = []
+    if (org_ref is None) == (user_email is None):
+        errors.append({"field": "owner", "message": "Give exactly one of an organisation ref or a "
+                       "user's email.", "code": "invalid_choice"})
+    organisation = accounts.organisation_by_ref(org_ref) if org_ref else None
+    if org_ref and organisation is None:
+        errors.append({"field": "org", "message": f"No organisation has ref {org_ref!r}.",
+                       "code": "not_found"})
+    user = (db.session.scalar(select(User).where(User.email == user_email.strip().lower()))
+            if user_email else None)
+    if user_email and user is None:
+        errors.append({"field": "user", "message": f"No user has email {user_email!r}.",
+                       "code": "not_found"})
+    if scope not in SCOPES:
+        errors.append({"field": "scope", "message": f"{scope!r} is not a scope; allowed: read, "
+                       "write.", "code": "invalid_choice"})
+    if expires_days is not None and not 1 <= expires_days <= 3650:
+        errors.append({"field": "expires_days", "message": "Must be between 1 and 3650 days.",
+                       "code": "out_of_range"})
+    if errors:
+        raise ValidationFailed(errors)
+    begin_write()
+    secret = secrets.token_urlsafe(32)
+    token = ApiToken(
+        name=name[:100], secret_hash=_hash(secret), scope=scope,
+        organisation_id=organisation.id if organisation else None,
+        user_id=user.id if user else None,
+        expires_at=utcnow() + timedelta(days=expires_days) if expires_days else None,
+    )
+    db.session.add(token)
+    db.session.commit()
+    return IssuedToken(token, f"{PREFIX}_{token.id}_{secret}")
+
+
+def token_list() -> list[ApiToken]:
+    return list(db.session.scalars(select(ApiToken).order_by(ApiToken.id)))
+
+
+def token_revoke(token_id: int) -> ApiToken:
+    """Revoke a token; it fails from the very next request. Raises NotFound."""
+    begin_write()
+    token = db.session.get(ApiToken, token_id)
+    if token is None:
+        raise NotFound(f"There is no token with id {token_id}.")
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+    db.session.commit()
+    return token
+
+
+def _parse(text: str) -> tuple[int, str] | None:
+    parts = text.split("_", 2)
+    if len(parts) != 3 or parts[0] != PREFIX or not parts[1].isdigit() or len(parts[1]) > 12:
+        return None
+    return int(parts[1]), parts[2]
+
+
+def token_authenticate(text: str) -> tuple[Actor, ApiToken] | None:
+    """The actor behind a bearer token, or None if it is malformed, unknown, expired or revoked."""
+    parsed = _parse(text or "")
+    if parsed is None:
+        return None
+    token_id, secret = parsed
+    token = db.session.get(ApiToken, token_id)
+    expected = token.secret_hash if token else _hash("")
+    if not hmac.compare_digest(expected, _hash(secret)) or token is None:
+        return None
+    now = utcnow()
+    if token.revoked_at is not None or (token.expires_at and token.expires_at <= now):
+        return None
+    if token.user is not None and not token.user.is_active:
+        return None
+    _record_use(token, now)
+    return actor_for_token(token), token
+
+
+def actor_for_token(token: ApiToken) -> Actor:
+    can_write = token.scope == "write"
+    if token.organisation is not None:
+        return Actor(label=f"{token.organisation.ref} (token {token.id})", role=MINISTRY,
+                     organisation_id=token.organisation_id, can_write=can_write)
+    user = token.user
+    return Actor(label=f"{user.email} (token {token.id})", role=user.role,
+                 organisation_id=user.organisation_id, can_write=can_write)
+
+
+def _record_use(token: ApiToken, now) -> None:
+    if token.last_used_at and now - token.last_used_at < LAST_USED_PRECISION:
+        return
+    # A short write of its own, so the caller's transaction starts clean.
+    begin_write()
+    db.session.execute(update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now))
+    db.session.commit()
