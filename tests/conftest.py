@@ -65,6 +65,23 @@ def app(database_url):
 
 
 @pytest.fixture
+def make_app(database_url):
+    """Build extra apps on the test database (with other settings); their pools are closed after."""
+    made = []
+
+    def make(**settings):
+        extra = create_app({"ENV_NAME": "testing", "DATABASE_URL": database_url,
+                            "SECRET_KEY": "test", **settings})
+        made.append(extra)
+        return extra
+
+    yield make
+    for extra in made:
+        with extra.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture
 def client(app):
     return app.test_client()
 

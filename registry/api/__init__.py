@@ -8,7 +8,7 @@ from flask import Blueprint, Flask, render_template, send_from_directory
 from flask_smorest import Api
 
 from registry.api import projects, reference
-from registry.api.auth import public
+from registry.access import public
 from registry.api.docs import register_fields
 from registry.api.limits import api_rate_limit, limiter
 

@@ -16,24 +16,6 @@ UNAUTHORIZED = ("A valid API token is required: send `Authorization: Bearer <tok
                 "unknown, expired and revoked tokens all get this answer.")
 
 
-# Routes that Flask and flask-smorest add themselves, public by design: static files and
-# the OpenAPI description.
-PUBLIC_ENDPOINTS = frozenset({"static", "api-docs.openapi_json"})
-
-
-def access_of(app, endpoint: str) -> dict | None:
-    """What a route declares about its callers, or None if it declares nothing."""
-    if endpoint in PUBLIC_ENDPOINTS:
-        return {"public": True}
-    return getattr(app.view_functions[endpoint], "access", None)
-
-
-def public(view):
-    """Anyone may call this view."""
-    view.access = {"public": True}
-    return view
-
-
 def token_required(*, write: bool = False, roles: tuple[str, ...] | None = None):
     """A bearer token is required; `write` needs a write-scope token; `roles` limits the callers.
 
