@@ -49,8 +49,8 @@ def documenter(blp: Blueprint):
                 parameters.append(_header("Idempotency-Key", "Makes retries safe: the same key "
                                           "and body replay the first response (kept 24 hours)."))
             if if_match:
-                parameters.append(_header("If-Match", "The ETag of the version being changed.",
-                                          required=True))
+                parameters.append(_header("If-Match", "The ETag of the version being changed. "
+                                          "Needed: without it the answer is 428."))
             if conditional_get:
                 parameters.append(_header("If-None-Match", "An ETag; 304 if still current."))
             extra = {"parameters": parameters, "security": [{"bearerAuth": []}]}

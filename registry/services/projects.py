@@ -33,6 +33,7 @@ INPUT_FIELDS = (
 )
 DATE_KEYS = ("planned_start", "planned_end", "actual_start", "actual_end")
 CENT = Decimal("0.01")
+MAX_ID = 2**31 - 1  # ids are INTEGER columns; larger numbers name no project
 _schema = ProjectSchema()
 
 
@@ -210,7 +211,8 @@ def can_update_project(actor: Actor, project: Project) -> bool:
 
 def project_get(project_id: int) -> Project:
     """The project with this id. Raises NotFound."""
-    project = db.session.get(Project, project_id) if isinstance(project_id, int) else None
+    in_range = isinstance(project_id, int) and 0 < project_id <= MAX_ID
+    project = db.session.get(Project, project_id) if in_range else None
     if project is None:
         raise NotFound(f"There is no project with id {project_id}.")
     return project
