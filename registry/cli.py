@@ -14,6 +14,7 @@ from registry.services.errors import NotFound, ValidationFailed
 seed_cli = AppGroup("seed", help="Load reference, demo or synthetic data.")
 accounts_cli = AppGroup("accounts", help="Create partner ministries and people.")
 tokens_cli = AppGroup("tokens", help="Issue, list and revoke API tokens.")
+DEMO_MINISTRY = "JP-GOV-1"
 
 
 def _fail(error: ValidationFailed) -> click.ClickException:
@@ -97,6 +98,10 @@ def demo_accounts():
     click.echo("Demo sign-ins (passwords generated now, shown only this once):")
     for email, role, password in rows:
         click.echo(f"  {role:<9} {email:<36} {password}")
+    issued = tokens.demo_token_reset(DEMO_MINISTRY)
+    if issued is not None:
+        click.echo(f"Demo API token for ministry {DEMO_MINISTRY} (the previous one is revoked):")
+        click.echo(f"  {issued.text}")
 
 
 @tokens_cli.command("issue")

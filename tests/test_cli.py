@@ -7,7 +7,7 @@ from werkzeug.security import check_password_hash
 
 from registry.extensions import db
 from registry.models import Organisation, Project, ProjectVersion, User
-from registry.services import projects
+from registry.services import projects, tokens
 
 
 @pytest.fixture
@@ -73,10 +73,11 @@ def test_create_user_bad_role_and_short_password(cli):
 def test_demo_accounts_generated_and_reset(cli):
     first = cli.invoke(args=["accounts", "demo"])
     assert first.exit_code == 0, first.output
+    assert "Demo API token" not in first.output  # no demo ministry loaded
     lines = [line.split() for line in first.output.splitlines()[1:]]
     assert [line[0] for line in lines] == ["diplomat", "reviewer", "planner", "admin"]
     second = cli.invoke(args=["accounts", "demo"])
-    new_passwords = [line.split()[2] for line in second.output.splitlines()[1:]]
+    new_passwords = [line.split()[2] for line in second.output.splitlines()[1:5]]
     assert set(new_passwords).isdisjoint(line[2] for line in lines)
     user = db.session.scalar(select(User).where(User.role == "reviewer"))
     db.session.refresh(user)
@@ -101,3 +102,11 @@ def test_seed_synthetic_bad_count(cli):
     result = cli.invoke(args=["seed", "synthetic", "--count", "0"])
     assert result.exit_code == 2
     assert "0 is not in the range 1<=x<=10000000" in result.output
+
+
+def test_demo_token_replaced_on_each_run(cli, ministry):
+    first = cli.invoke(args=["accounts", "demo"]).output.strip().splitlines()[-1].strip()
+    second = cli.invoke(args=["accounts", "demo"]).output.strip().splitlines()[-1].strip()
+    assert first.startswith("ipr_") and second.startswith("ipr_") and first != second
+    assert tokens.token_authenticate(first) is None
+    assert tokens.token_authenticate(second)[0].organisation_id == ministry.organisation_id

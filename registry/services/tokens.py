@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 
 from registry.database import begin_write
 from registry.extensions import db
-from registry.models import ApiToken, User
+from registry.models import ApiToken, Organisation, User
 from registry.models.types import utcnow
 from registry.services import accounts
 from registry.services.actors import MINISTRY, Actor
@@ -129,3 +129,19 @@ def _record_use(token: ApiToken, now) -> None:
     begin_write()
     db.session.execute(update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now))
     db.session.commit()
+
+
+DEMO_TOKEN_NAME = "demo (make run)"
+
+
+def demo_token_reset(org_ref: str) -> IssuedToken | None:
+    """Revoke the ministry's previous demo token and issue a new one; None if no such ministry."""
+    if accounts.organisation_by_ref(org_ref) is None:
+        return None
+    begin_write()
+    db.session.execute(update(ApiToken).where(
+        ApiToken.name == DEMO_TOKEN_NAME, ApiToken.revoked_at.is_(None),
+        ApiToken.organisation_id.in_(select(Organisation.id).where(Organisation.ref == org_ref)),
+    ).values(revoked_at=utcnow()))
+    db.session.commit()
+    return token_issue(org_ref=org_ref, name=DEMO_TOKEN_NAME)
