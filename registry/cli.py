@@ -8,7 +8,7 @@ from flask import Flask
 from flask.cli import AppGroup
 
 from registry.models import USER_ROLES
-from registry.services import accounts, seeding, tokens
+from registry.services import accounts, idempotency, seeding, tokens
 from registry.services.errors import NotFound, ValidationFailed
 
 seed_cli = AppGroup("seed", help="Load reference, demo or synthetic data.")
@@ -137,6 +137,12 @@ def tokens_list():
         used = token.last_used_at.strftime("%Y-%m-%d %H:%M") if token.last_used_at else "-"
         click.echo(f"{token.id:>4}  {owner:<32} {token.scope:<5} {token.name[:20]:<20} "
                    f"{expires:<10} {used:<16} {state}")
+
+
+@tokens_cli.command("purge-idempotency-keys")
+def tokens_purge_idempotency_keys():
+    """Delete Idempotency-Keys older than their 24-hour retention (run daily from cron)."""
+    click.echo(f"{idempotency.idempotency_purge()} expired idempotency keys deleted.")
 
 
 @tokens_cli.command("revoke")

@@ -126,3 +126,31 @@ def test_rate_limit_429_with_retry_after(make_app, ministry):
     assert response.mimetype == "application/problem+json"
     assert int(response.headers["Retry-After"]) > 0
     assert ApiClient(client, other.text).get(URL).status_code == 200  # per token
+
+
+def _redis_reachable(url: str) -> bool:
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+        return True
+    except redis.RedisError:
+        return False
+
+
+def test_rate_limit_shared_through_redis(make_app, ministry):
+    """Two servers sharing Redis share one allowance per token."""
+    import os
+
+    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+    if not _redis_reachable(url):
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"Redis is not reachable at {url}, and CI=true requires it.")
+        pytest.skip(f"Redis is not reachable at {url}")
+    # Counters are keyed by the token, which is new on every run.
+    settings = {"API_RATE_LIMIT": "2 per minute", "RATELIMIT_STORAGE_URI": url}
+    first, second = make_app(**settings), make_app(**settings)
+    issued = tokens.token_issue(org_ref="JP-GOV-1")
+    statuses = [ApiClient(app.test_client(), issued.text).get(URL).status_code
+                for app in (first, second, first)]
+    assert statuses == [200, 200, 429]

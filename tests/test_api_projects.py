@@ -348,3 +348,17 @@ def test_sectors_vocabulary(jp):
     ports = next(s for s in items if s["code"] == "21040")
     assert ports["group"] == "ports" and ports["category"] == "210" and not ports["withdrawn"]
     assert any(s["withdrawn"] for s in items)
+
+
+def test_expired_idempotency_keys_are_purged_and_reusable(app, jp, ministry):
+    from registry.models import IdempotencyKey
+
+    jp.post(URL, json=valid_project(), headers={"Idempotency-Key": "old"})
+    jp.post(URL, json=valid_project(identifier="JP-NEW"), headers={"Idempotency-Key": "new"})
+    db.session.rollback()
+    old = db.session.scalar(select(IdempotencyKey).where(IdempotencyKey.key == "old"))
+    old.created_at = utcnow() - timedelta(hours=25)
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["tokens", "purge-idempotency-keys"])
+    assert "1 expired idempotency keys deleted" in result.output
+    assert db.session.scalars(select(IdempotencyKey.key)).all() == ["new"]
