@@ -7,14 +7,19 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
-from registry.models import USER_ROLES
-from registry.services import accounts, idempotency, seeding, tokens
+from sqlalchemy import func, select
+
+from registry.extensions import db
+from registry.models import USER_ROLES, Project
+from registry.services import accounts, idempotency, screening, seeding, tokens
+from registry.services.actors import Actor
 from registry.services.errors import NotFound, ValidationFailed
 
 seed_cli = AppGroup("seed", help="Load reference, demo or synthetic data.")
 accounts_cli = AppGroup("accounts", help="Create partner ministries and people.")
 tokens_cli = AppGroup("tokens", help="Issue, list and revoke API tokens.")
 DEMO_MINISTRY = "JP-GOV-1"
+screening_cli = AppGroup("screening", help="Re-screen projects; manage vendors of concern.")
 
 
 def _fail(error: ValidationFailed) -> click.ClickException:
@@ -156,7 +161,40 @@ def tokens_revoke(token_id: int):
     click.echo(f"Token {token.id} revoked.")
 
 
+@screening_cli.command("rerun")
+def screening_rerun():
+    """Screen every project again after the rules or lists changed; report what changed."""
+    total = db.session.scalar(select(func.count(Project.id)))
+    with click.progressbar(length=total, label="Screening", file=sys.stderr) as bar:
+        report = screening.screening_rerun(progress=bar.update)
+    click.echo(f"Ruleset {report.ruleset_version}: {report.screened} projects screened, "
+               f"{len(report.changed)} changed, {report.reopened} reviews reopened.")
+    for code, count in sorted(report.added.items()):
+        click.echo(f"  +{count:<6} {code}")
+    for code, count in sorted(report.removed.items()):
+        click.echo(f"  -{count:<6} {code}")
+
+
+@screening_cli.command("add-vendor")
+@click.argument("name")
+@click.option("--alias", "aliases", multiple=True, help="Another name it trades under (repeat).")
+@click.option("--country", default=None, help="ISO 3166-1 code of its home country.")
+@click.option("--category", "categories", multiple=True, required=True,
+              type=click.Choice(screening.VENDOR_CATEGORIES), help="What it supplies (repeat).")
+@click.option("--source", required=True, help="The listing it comes from, with its date.")
+def screening_add_vendor(name, aliases, country, categories, source):
+    """Add a vendor of concern; run `screening rerun` to re-flag existing projects."""
+    try:
+        entry = screening.vendor_add(name, list(aliases), country, list(categories), source,
+                                     Actor.system("cli add-vendor"))
+    except ValidationFailed as error:
+        raise _fail(error) from None
+    click.echo(f"Vendor {entry.name} added (local-{entry.id}). Run `flask --app wsgi screening "
+               "rerun` to re-screen existing projects.")
+
+
 def register_commands(app: Flask) -> None:
     app.cli.add_command(seed_cli)
     app.cli.add_command(accounts_cli)
     app.cli.add_command(tokens_cli)
+    app.cli.add_command(screening_cli)

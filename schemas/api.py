@@ -72,6 +72,36 @@ class OrgRefSchema(Schema):
     name = fields.String(required=True)
 
 
+class FlagOutSchema(Schema):
+    code = fields.String(required=True)
+    severity = fields.String(required=True,
+                             metadata={"enum": ["critical", "high", "medium", "info"]})
+    pillar = fields.String(metadata={"description": "Diplomats, planners, reviewers, admins."})
+    rationale = fields.String(metadata={"description": "Reviewers and admins only."})
+    source = fields.String(metadata={"description": "Reviewers and admins only."})
+    ruleset_version = fields.String(metadata={"description": "Reviewers and admins only."})
+
+
+class DecisionOutSchema(Schema):
+    status = fields.String(required=True)
+    note = fields.String(required=True)
+    reviewer = fields.String(required=True)
+    decided_at = fields.DateTime(required=True)
+    flags = fields.List(fields.List(fields.String()), required=True)
+
+
+class SecurityOutSchema(Schema):
+    """What the caller may know of the screening (need-to-know by role)."""
+
+    review_status = fields.String(required=True, metadata={"enum": [
+        "not_required", "pending", "in_review", "cleared", "cleared_with_conditions",
+        "objection"]})
+    flags = fields.List(fields.Nested(FlagOutSchema), required=True)
+    ruleset_version = fields.String(metadata={"description": "Reviewers and admins only."})
+    decisions = fields.List(fields.Nested(DecisionOutSchema),
+                            metadata={"description": "Reviewers and admins only."})
+
+
 class ProjectOutSchema(Schema):
     id = fields.Integer(required=True)
     identifier = fields.String(required=True)
@@ -93,6 +123,10 @@ class ProjectOutSchema(Schema):
     withdrawn = fields.Boolean(required=True)
     created_at = fields.DateTime(required=True)
     updated_at = fields.DateTime(required=True)
+    security = fields.Nested(SecurityOutSchema, metadata={
+        "description": "A ministry sees it on its own projects only (codes and severities); "
+                       "diplomats and planners also see pillars; reviewers and admins see "
+                       "everything."})
 
 
 class ProjectPageSchema(Schema):
@@ -109,10 +143,13 @@ class ChangeSchema(Schema):
 
 class VersionSchema(Schema):
     version = fields.Integer(required=True)
-    action = fields.String(required=True, metadata={"enum": ["create", "update", "withdraw"]})
+    action = fields.String(required=True, metadata={"enum": ["create", "update", "withdraw",
+                                                             "review", "rescreen"]})
     actor = fields.String(required=True)
     changed_at = fields.DateTime(required=True)
     changes = fields.List(fields.Nested(ChangeSchema), required=True)
+    note = fields.String(required=True, metadata={"description": "Why, for versions nobody "
+                                                  "edited (a rescreen, a review decision)."})
 
 
 class HistorySchema(Schema):

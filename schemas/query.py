@@ -39,6 +39,35 @@ class SectorGroupFilter(Choice):
         super().__init__("sector_groups", **kw)
 
 
+class _Enum(Coded, fields.Field):
+    allowed: tuple[str, ...] = ()
+    what = "value"
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if value not in self.allowed:
+            fail(f"{value!r} is not a {self.what}; allowed: {', '.join(self.allowed)}.",
+                 "invalid_choice")
+        return value
+
+
+class FlagCode(_Enum):
+    allowed = ("HIGH_RISK_VENDOR", "TELECOM_CORE", "UNDERSEA_CABLE", "MARITIME_DATA", "DUAL_USE",
+               "FOREIGN_STATE_INVESTOR", "SURVEILLANCE", "CRITICAL_INFRASTRUCTURE",
+               "INCOMPLETE_DISCLOSURE")
+    what = "flag code"
+
+
+class SeverityFilter(_Enum):
+    allowed = ("critical", "high", "medium", "info")
+    what = "severity"
+
+
+class ReviewStatusFilter(_Enum):
+    allowed = ("not_required", "pending", "in_review", "cleared", "cleared_with_conditions",
+               "objection")
+    what = "review status"
+
+
 class Sort(Coded, fields.Field):
     def _deserialize(self, value, attr, data, **kwargs):
         name = value[1:] if value.startswith("-") else value
@@ -91,6 +120,11 @@ class ProjectFilterSchema(StrictSchema):
     updated_since = Timestamp()
     q = Text(max_length=200)
     include_withdrawn = Flag(load_default=False)
+    # Screening filters: not for partner ministries (403).
+    flagged = Flag()
+    flag = List(FlagCode())
+    severity = List(SeverityFilter())
+    review_status = List(ReviewStatusFilter())
 
 
 class ProjectQueryArgsSchema(ProjectFilterSchema):

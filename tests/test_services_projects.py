@@ -258,7 +258,7 @@ def test_create_sets_server_fields_and_history(app, ministry):
     assert document["reporting_org"] == {"ref": "JP-GOV-1",
                                          "name": "Ministry of Foreign Affairs (test)"}
     assert document["withdrawn"] is False
-    history = projects.project_history(project.id)
+    history = projects.project_history(project.id, ministry)
     assert [(h["version"], h["action"], h["actor"]) for h in history] == [
         (1, "create", "JP-GOV-1 (test)")]
     assert {"field": "title", "old": None,
@@ -271,7 +271,7 @@ def test_update_bumps_version_and_records_diff(app, ministry):
     record["finance"]["amount"] = "130000000"
     projects.project_update(project.id, record, ministry, expected_version=1)
     assert project.version == 2
-    changes = projects.project_history(project.id)[1]["changes"]
+    changes = projects.project_history(project.id, ministry)[1]["changes"]
     assert changes == [
         {"field": "title", "old": "Da Nang Port Container Terminal Expansion",
          "new": "Da Nang Port Terminal, Phase II"},
@@ -330,7 +330,7 @@ def test_withdraw_keeps_record_and_history(app, ministry):
     project = projects.project_create(valid_project(), ministry)
     projects.project_withdraw(project.id, ministry, expected_version=1)
     assert projects.project_document(project)["withdrawn"] is True
-    assert [h["action"] for h in projects.project_history(project.id)] == ["create", "withdraw"]
+    assert [h["action"] for h in projects.project_history(project.id, ministry)] == ["create", "withdraw"]
     with pytest.raises(NotFound):
         projects.project_update(project.id, valid_project(), ministry, expected_version=2)
 

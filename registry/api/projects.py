@@ -29,22 +29,25 @@ def _headers(project) -> dict:
 
 @blp.route("", methods=["GET"])
 @blp.arguments(ProjectQueryArgsSchema, location="query", unknown=RAISE, as_kwargs=False)
-@document(200, ProjectPageSchema, errors=(401, 422, 429))
+@document(200, ProjectPageSchema, errors=(401, 403, 422, 429))
 @token_required()
 def project_list(args):
     """List projects, filtered and sorted, a page at a time.
 
     Repeating a filter (`country=VN&country=LA`) matches any of its values. `next`
     is the URL of the following page; pages stay stable while records are added.
+    `flagged`, `flag`, `severity` and `review_status` are for people's tokens;
+    a partner ministry using them gets 403.
     """
-    page = listing.project_page(args, sort=args["sort"], limit=args["limit"],
+    actor = current_actor()
+    page = listing.project_page(args, actor, sort=args["sort"], limit=args["limit"],
                                 cursor=args.get("cursor"))
     next_url = None
     if page.next_cursor:
         query = request.args.to_dict(flat=False)
         query["cursor"] = [page.next_cursor]
         next_url = url_for("projects.project_list", _external=True, **query)
-    return json_response({"items": [projects.project_document(p) for p in page.items],
+    return json_response({"items": [projects.project_document(p, actor) for p in page.items],
                           "next": next_url})
 
 
@@ -64,7 +67,7 @@ def project_create():
         out = {}
 
         def before_commit(project):
-            out["body"], out["headers"] = projects.project_document(project), _headers(project)
+            out["body"], out["headers"] = projects.project_document(project, current_actor()), _headers(project)
             if record:
                 record(201, out["body"], out["headers"])
 
@@ -114,7 +117,7 @@ def project_get(project_id: int):
         response = json_response(None, 304, {"ETag": etag})
         response.set_data(b"")
         return response
-    return json_response(projects.project_document(project), 200, {"ETag": etag})
+    return json_response(projects.project_document(project, current_actor()), 200, {"ETag": etag})
 
 
 @blp.route("/<int:project_id>", methods=["PUT"])
@@ -127,7 +130,7 @@ def project_replace(project_id: int):
     payload = read_json()
     version = expected_version()
     project = projects.project_update(project_id, payload, current_actor(), expected_version=version)
-    return json_response(projects.project_document(project), 200, {"ETag": etag_of(project.version)})
+    return json_response(projects.project_document(project, current_actor()), 200, {"ETag": etag_of(project.version)})
 
 
 @blp.route("/<int:project_id>", methods=["PATCH"])
@@ -140,7 +143,7 @@ def project_patch(project_id: int):
     patch = read_json()
     version = expected_version()
     project = projects.project_patch(project_id, patch, current_actor(), expected_version=version)
-    return json_response(projects.project_document(project), 200, {"ETag": etag_of(project.version)})
+    return json_response(projects.project_document(project, current_actor()), 200, {"ETag": etag_of(project.version)})
 
 
 @blp.route("/<int:project_id>", methods=["DELETE"])
@@ -152,7 +155,7 @@ def project_withdraw(project_id: int):
     (`include_withdrawn=true` shows it); its history stays."""
     version = expected_version()
     project = projects.project_withdraw(project_id, current_actor(), expected_version=version)
-    return json_response(projects.project_document(project), 200, {"ETag": etag_of(project.version)})
+    return json_response(projects.project_document(project, current_actor()), 200, {"ETag": etag_of(project.version)})
 
 
 @blp.route("/<int:project_id>/history", methods=["GET"])
@@ -160,4 +163,4 @@ def project_withdraw(project_id: int):
 @token_required()
 def project_history(project_id: int):
     """Every version of a project, oldest first: who, when, and a field-level diff."""
-    return json_response({"items": projects.project_history(project_id)})
+    return json_response({"items": projects.project_history(project_id, current_actor())})

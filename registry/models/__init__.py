@@ -1,6 +1,14 @@
 """SQLAlchemy models; importing this package registers every table on `db.metadata`."""
 from registry.models.accounts import USER_ROLES, ApiToken, IdempotencyKey, Organisation, User
-from registry.models.projects import Project, ProjectCountry, ProjectSector, ProjectVersion
+from registry.models.projects import (
+    Project,
+    ProjectCountry,
+    ProjectFlag,
+    ProjectSector,
+    ProjectVersion,
+    ReviewDecision,
+    VendorEntry,
+)
 from registry.models.reference import RefCountry, RefSector
 
 __all__ = [
@@ -10,9 +18,12 @@ __all__ = [
     "Organisation",
     "Project",
     "ProjectCountry",
+    "ProjectFlag",
     "ProjectSector",
     "ProjectVersion",
     "RefCountry",
     "RefSector",
+    "ReviewDecision",
     "User",
+    "VendorEntry",
 ]

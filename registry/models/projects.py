@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from registry.extensions import db
@@ -47,6 +47,11 @@ class Project(db.Model):
     # Lower-cased identifier, title, description, participant and vendor names, for `q`.
     search_text: Mapped[str] = mapped_column(Text, default="")
     version: Mapped[int] = mapped_column(Integer)
+    # Screening: see registry/screening. `review_status` moves only by reviewers'
+    # decisions, or back to pending when the flags change after one.
+    review_status: Mapped[str] = mapped_column(String(30), index=True, default="not_required")
+    review_status_since: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ruleset_version: Mapped[str] = mapped_column(String(100), default="")
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
@@ -58,6 +63,12 @@ class Project(db.Model):
     sector_shares: Mapped[list[ProjectSector]] = relationship(
         cascade="all, delete-orphan", order_by="ProjectSector.position", passive_deletes=True
     )
+    flags: Mapped[list[ProjectFlag]] = relationship(
+        cascade="all, delete-orphan", order_by="ProjectFlag.position", passive_deletes=True,
+        lazy="selectin",
+    )
+    decisions: Mapped[list[ReviewDecision]] = relationship(order_by="ReviewDecision.id",
+                                                           viewonly=True)
 
     # Optimistic locking: every UPDATE says `WHERE version = <the version we read>`.
     __mapper_args__ = {"version_id_col": version}
@@ -98,6 +109,55 @@ class ProjectSector(db.Model):
     share_bp: Mapped[int] = mapped_column(Integer)
 
 
+class ProjectFlag(db.Model):
+    """One security flag on a project, as the screening rules explained it."""
+
+    __tablename__ = "project_flags"
+    __table_args__ = (Index("ix_project_flags_code_project", "code", "project_id"),)
+
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(40))
+    severity: Mapped[str] = mapped_column(String(10), index=True)
+    pillar: Mapped[str] = mapped_column(String(40))
+    rationale: Mapped[str] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(Text)
+    ruleset_version: Mapped[str] = mapped_column(String(100))
+
+
+class ReviewDecision(db.Model):
+    """A reviewer's decision on a project. Append-only: never edited, never deleted."""
+
+    __tablename__ = "review_decisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"),
+                                            index=True)
+    status: Mapped[str] = mapped_column(String(30))
+    note: Mapped[str] = mapped_column(Text)
+    reviewer: Mapped[str] = mapped_column(String(300))
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The flags (code and severity) the decision was about; a change reopens the review.
+    flags: Mapped[list] = mapped_column(JSONDocument)
+
+
+class VendorEntry(db.Model):
+    """A vendor of concern added by an admin, on top of the lists in seed/screening/."""
+
+    __tablename__ = "vendor_entries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(300))
+    country: Mapped[str | None] = mapped_column(String(2))
+    categories: Mapped[list] = mapped_column(JSONDocument)
+    aliases: Mapped[list] = mapped_column(JSONDocument)
+    source: Mapped[str] = mapped_column(Text)
+    added_by: Mapped[str] = mapped_column(String(300))
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class ProjectVersion(db.Model):
     """One version of a project as it was written: who, when, the record, and the diff."""
 
@@ -112,3 +172,11 @@ class ProjectVersion(db.Model):
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     record: Mapped[dict] = mapped_column(JSONDocument)
     changes: Mapped[list] = mapped_column(JSONDocument)
+    # Why the version exists when no one edited the record (a rescreen, a review).
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
+@event.listens_for(ReviewDecision, "before_update")
+@event.listens_for(ReviewDecision, "before_delete")
+def _decisions_are_append_only(_mapper, _connection, decision):
+    raise PermissionError("Review decisions are append-only: they cannot be edited or deleted.")

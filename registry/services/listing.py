@@ -17,8 +17,11 @@ from sqlalchemy.sql import ColumnElement
 
 from registry import reference
 from registry.extensions import db
-from registry.models import Organisation, Project, ProjectCountry, ProjectSector
-from registry.services.errors import ValidationFailed
+from registry.models import Organisation, Project, ProjectCountry, ProjectFlag, ProjectSector
+from registry.screening import REVIEWABLE
+from registry.services import screening
+from registry.services.actors import Actor
+from registry.services.errors import PermissionDenied, ValidationFailed
 
 
 @dataclass
@@ -31,9 +34,31 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def project_filter(filters: dict) -> list[ColumnElement]:
-    """WHERE conditions for the filters; absent filters add nothing."""
+SECURITY_FILTERS = ("flagged", "flag", "severity", "review_status")
+
+
+def project_filter(filters: dict, viewer: Actor) -> list[ColumnElement]:
+    """WHERE conditions for the filters; absent filters add nothing.
+
+    Raises PermissionDenied when a viewer who may not see screening filters by it.
+    """
     conditions: list[ColumnElement] = []
+    used = [name for name in SECURITY_FILTERS if filters.get(name) not in (None, [])]
+    if used and not screening.can_filter_by_security(viewer):
+        raise PermissionDenied(f"Partner ministries cannot filter by security flag or review "
+                               f"status ({', '.join(used)}).")
+    if filters.get("flagged") is not None:
+        reviewable = exists().where(ProjectFlag.project_id == Project.id,
+                                    ProjectFlag.severity.in_(REVIEWABLE))
+        conditions.append(reviewable if filters["flagged"] else ~reviewable)
+    if filters.get("flag"):
+        conditions.append(exists().where(ProjectFlag.project_id == Project.id,
+                                         ProjectFlag.code.in_(filters["flag"])))
+    if filters.get("severity"):
+        conditions.append(exists().where(ProjectFlag.project_id == Project.id,
+                                         ProjectFlag.severity.in_(filters["severity"])))
+    if filters.get("review_status"):
+        conditions.append(Project.review_status.in_(filters["review_status"]))
     if not filters.get("include_withdrawn"):
         conditions.append(Project.withdrawn_at.is_(None))
     countries = set(filters.get("country") or [])
@@ -103,12 +128,15 @@ def _cursor_decode(sort: str, cursor: str):
     return value, last_id
 
 
-def project_page(filters: dict, *, sort: str = "-updated_at", limit: int = 50,
+def project_page(filters: dict, viewer: Actor, *, sort: str = "-updated_at", limit: int = 50,
                  cursor: str | None = None) -> Page:
-    """One page of projects matching `filters`. Raises ValidationFailed for a bad cursor."""
+    """One page of projects matching `filters`.
+
+    Raises ValidationFailed for a bad cursor, PermissionDenied for a forbidden filter.
+    """
     column = _sort_column(sort)
     descending = sort.startswith("-")
-    conditions = project_filter(filters)
+    conditions = project_filter(filters, viewer)
     if cursor:
         value, last_id = _cursor_decode(sort, cursor)
         if descending:

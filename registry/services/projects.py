@@ -20,6 +20,7 @@ from registry.database import begin_write
 from registry.extensions import db
 from registry.models import Organisation, Project, ProjectCountry, ProjectSector, ProjectVersion
 from registry.models.types import utcnow
+from registry.services import screening
 from registry.services.actors import Actor
 from registry.services.errors import NotFound, PermissionDenied, ValidationFailed, VersionMismatch
 from schemas.errors import flatten
@@ -152,9 +153,12 @@ def project_record(project: Project) -> dict:
     }
 
 
-def project_document(project: Project) -> dict:
-    """The whole record as the API returns it, server-owned fields included."""
-    return {
+def project_document(project: Project, viewer: Actor | None = None) -> dict:
+    """The whole record as the API returns it, server-owned fields included.
+
+    `security` is there only when the viewer may see it, in the detail its role allows.
+    """
+    document = {
         "id": project.id,
         **project_record(project),
         "reporting_org": {"ref": project.reporting_org.ref, "name": project.reporting_org.name},
@@ -163,6 +167,10 @@ def project_document(project: Project) -> dict:
         "created_at": project.created_at.isoformat(),
         "updated_at": project.updated_at.isoformat(),
     }
+    security = screening.security_view(project, viewer) if viewer is not None else None
+    if security is not None:
+        document["security"] = security
+    return document
 
 
 def diff(old: Mapping | None, new: Mapping, prefix: str = "") -> list[dict]:
@@ -218,16 +226,23 @@ def project_get(project_id: int) -> Project:
     return project
 
 
-def project_history(project_id: int) -> list[dict]:
-    """Every version of a project, oldest first: who, when, what action, and the changes."""
-    project_get(project_id)
+def project_history(project_id: int, viewer: Actor) -> list[dict]:
+    """Every version of a project, oldest first: who, when, what action, the changes, why.
+
+    Screening changes (and the notes about them) only for viewers who may see them.
+    """
+    project = project_get(project_id)
+    sees_security = screening.can_see_security(viewer, project)
     rows = db.session.scalars(
         select(ProjectVersion).where(ProjectVersion.project_id == project_id)
         .order_by(ProjectVersion.version)
     )
     return [
         {"version": v.version, "action": v.action, "actor": v.actor,
-         "changed_at": v.changed_at.isoformat(), "changes": v.changes}
+         "changed_at": v.changed_at.isoformat(),
+         "changes": [c for c in v.changes
+                     if sees_security or not c["field"].startswith("security")],
+         "note": v.note if sees_security else ""}
         for v in rows
     ]
 
@@ -250,11 +265,16 @@ def _identifier_error(identifier: str) -> ValidationFailed:
     }])
 
 
-def _record_version(project: Project, action: str, actor: Actor, old: dict | None) -> None:
+def record_version(project: Project, action: str, actor: Actor, old: dict | None, *,
+                   security_before: dict | None = None, note: str = "") -> None:
+    """Add the history entry of the project's current version: record, diff, and why."""
     record = project_record(project)
+    changes = diff(old, record) if action != "review" and action != "rescreen" else []
+    changes += diff({"security": security_before or {}},
+                    {"security": screening.security_state(project)})
     db.session.add(ProjectVersion(
         project_id=project.id, version=project.version, action=action, actor=actor.label,
-        record=record, changes=diff(old, record),
+        record=record, changes=changes, note=note,
     ))
 
 
@@ -267,7 +287,7 @@ def _commit_or_translate(identifier: str) -> None:
 
 
 def project_create(payload: Any, actor: Actor, *, organisation_id: int | None = None,
-                   commit: bool = True,
+                   commit: bool = True, ruleset=None,
                    before_commit: Callable[[Project], None] | None = None) -> Project:
     """Validate and store a new project reported by the actor's ministry.
 
@@ -288,9 +308,10 @@ def project_create(payload: Any, actor: Actor, *, organisation_id: int | None = 
         raise _identifier_error(data["identifier"])
     project = Project(reporting_org_id=org_id, created_at=utcnow())
     _apply(project, data)
+    screening.screen_project(project, data, ruleset or screening.active_ruleset())
     db.session.add(project)
     db.session.flush()
-    _record_version(project, "create", actor, None)
+    record_version(project, "create", actor, None)
     if before_commit:
         before_commit(project)
     if commit:
@@ -346,10 +367,11 @@ def project_patch(project_id: int, patch: Any, actor: Actor, *, expected_version
 def _write_update(project: Project, data: dict, actor: Actor, expected_version: int) -> Project:
     if _identifier_taken(data["identifier"], project.id):
         raise _identifier_error(data["identifier"])
-    old = project_record(project)
+    old, security_before = project_record(project), screening.security_state(project)
     _apply(project, data)
+    note = screening.screen_project(project, data, screening.active_ruleset())
     _flush_update(project, expected_version)
-    _record_version(project, "update", actor, old)
+    record_version(project, "update", actor, old, security_before=security_before, note=note)
     _commit_or_translate(data["identifier"])
     return project
 
@@ -357,10 +379,10 @@ def _write_update(project: Project, data: dict, actor: Actor, expected_version: 
 def project_withdraw(project_id: int, actor: Actor, *, expected_version: int) -> Project:
     """Mark a project withdrawn: kept, with its history, and hidden from lists."""
     project = _load_for_write(project_id, actor, expected_version)
-    old = project_record(project)
+    old, security_before = project_record(project), screening.security_state(project)
     project.withdrawn_at = project.updated_at = utcnow()
     _flush_update(project, expected_version)
-    _record_version(project, "withdraw", actor, old)
+    record_version(project, "withdraw", actor, old, security_before=security_before)
     db.session.commit()
     return project
 
@@ -390,6 +412,7 @@ def project_batch_create(payloads: Any, actor: Actor, *, atomic: bool,
                                  "message": f"Send a JSON array of 1 to {BATCH_LIMIT} project "
                                             "records."}])
     begin_write()
+    ruleset = screening.active_ruleset()
     results: list[dict] = []
     seen: dict[str, int] = {}
     for index, payload in enumerate(payloads):
@@ -409,9 +432,10 @@ def project_batch_create(payloads: Any, actor: Actor, *, atomic: bool,
         with db.session.begin_nested():
             project = Project(reporting_org_id=actor.organisation_id, created_at=utcnow())
             _apply(project, data)
+            screening.screen_project(project, data, ruleset)
             db.session.add(project)
             db.session.flush()
-            _record_version(project, "create", actor, None)
+            record_version(project, "create", actor, None)
         results.append({"index": index, "status": 201, "id": project.id})
     failed = [r for r in results if r["status"] != 201]
     if atomic and failed:

@@ -11,13 +11,14 @@ from decimal import Decimal
 import pycountry
 from sqlalchemy import delete, func, insert, select, text
 
-from registry import reference
+from registry import reference, screening
 from registry.database import begin_write
 from registry.extensions import db
 from registry.models import (
     Organisation,
     Project,
     ProjectCountry,
+    ProjectFlag,
     ProjectSector,
     ProjectVersion,
     RefCountry,
@@ -25,6 +26,7 @@ from registry.models import (
 )
 from registry.models.types import utcnow
 from registry.services import accounts
+from registry.services import screening as screening_service
 from registry.services.actors import Actor
 from registry.services.projects import jsonable, project_columns, project_create, share_rows
 
@@ -180,29 +182,38 @@ def synthetic_generate(count: int, *, seed: int = 1, batch_size: int = 5_000,
     rng = random.Random(seed)
     pools = _pools()
     org_ids = _synthetic_org_ids()
+    ruleset = screening_service.active_ruleset()
     today = date.today()
     written = 0
     for batch in _batches(count, batch_size):
         begin_write()
         first_id = (db.session.scalar(select(func.max(Project.id))) or 0) + 1
         now = utcnow()
-        projects, countries, sectors, versions = [], [], [], []
+        projects, countries, sectors, versions, flags = [], [], [], [], []
         for offset in range(batch):
             project_id = first_id + offset
             data = synthetic_record(rng, project_id, pools, today)
+            project_flags = screening.screen(data, ruleset)
+            review = "pending" if screening.needs_review(project_flags) else "not_required"
             projects.append({**project_columns(data), "id": project_id,
                              "reporting_org_id": org_ids[project_id % len(org_ids)],
-                             "version": 1, "created_at": now, "updated_at": now})
+                             "version": 1, "created_at": now, "updated_at": now,
+                             "review_status": review, "review_status_since": now,
+                             "ruleset_version": ruleset.version})
+            flags += [{**row, "project_id": project_id}
+                      for row in screening_service.flag_rows(project_flags)]
             country_rows, sector_rows = share_rows(data)
             countries += [{**row, "project_id": project_id} for row in country_rows]
             sectors += [{**row, "project_id": project_id} for row in sector_rows]
             versions.append({"project_id": project_id, "version": 1, "action": "create",
                              "actor": "system: seed synthetic", "changed_at": now,
-                             "record": jsonable(data), "changes": []})
+                             "record": jsonable(data), "changes": [], "note": ""})
         db.session.execute(insert(Project.__table__), projects)
         db.session.execute(insert(ProjectCountry.__table__), countries)
         db.session.execute(insert(ProjectSector.__table__), sectors)
         db.session.execute(insert(ProjectVersion.__table__), versions)
+        if flags:
+            db.session.execute(insert(ProjectFlag.__table__), flags)
         _advance_sequence()
         db.session.commit()
         written += batch

@@ -1,0 +1,183 @@
+"""The screening engine on plain records: each flag with a positive case, a negative case
+and a name variant, and the name matcher's whole-word rule."""
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from registry import screening
+
+
+@pytest.fixture(scope="module")
+def ruleset():
+    return screening.load_ruleset()
+
+
+def record(**fields) -> dict:
+    base = {"participants": [], "technologies": [], "maritime_activities": [],
+            "export_control_categories": [], "sectors": [{"code": "11110"}],
+            "recipient_countries": [{"code": "VN"}]}
+    base.update(fields)
+    return base
+
+
+def flags(ruleset, **fields) -> dict[str, screening.Flag]:
+    return {f.code: f for f in screening.screen(record(**fields), ruleset)}
+
+
+def supplier(name, role="supplier", **more):
+    return {"name": name, "role": role, **more}
+
+
+# ---- vendor names
+
+@pytest.mark.parametrize("name", [
+    "HUAWEI TECHNOLOGIES CO., LTD", "Huawei Technologies Co. Ltd.", "huawei", "Huawei Marine Networks",
+    "ZTE Corporation", "Z.T.E. Corp", "Hytera Communications Corp.", "Hangzhou Hikvision Digital Technology Co., Ltd.",
+    "Zhejiang Dahua Technology Co., Ltd.", "AO Kaspersky Lab", "China Mobile International",
+    "China Telecom Global", "China Unicom (Hong Kong)", "SZ DJI Technology Co., Ltd.", "Autel Robotics",
+    "HUAWÉI Technologies", "华为技术有限公司",
+])
+def test_vendor_variants_match(ruleset, name):
+    if name == "Z.T.E. Corp":
+        # Dotted initials become separate letters: not the word ZTE. A deliberate miss.
+        assert ruleset.vendors.match(name) is None
+        return
+    assert ruleset.vendors.match(name) is not None, name
+
+
+@pytest.mark.parametrize("name", [
+    "Zteam Engineering Ltd", "Dahuang Civil Works Co., Ltd.", "Chinamobility Rail Consultants",
+    "Djibouti Harbour Logistics SARL", "Hyterra Geotechnical Pty Ltd", "Autelier Façades & Glazing S.A.",
+    "Huaweii Logistics", "Mobile Telecom Services", "China Railway Group", "",
+])
+def test_lookalike_names_do_not_match(ruleset, name):
+    assert ruleset.vendors.match(name) is None, name
+
+
+@given(st.text(alphabet=st.characters(whitelist_categories=("Ll", "Lu", "Nd", "Zs", "Po")),
+               max_size=40))
+def test_matching_is_whole_words_only(name):
+    ruleset = screening.load_ruleset()
+    words = set(ruleset.vendors.normaliser.words(name))
+    match = ruleset.vendors.match(name)
+    if match is not None and not any(ord(c) > 0x3000 for c in match.alias):
+        assert set(ruleset.vendors.normaliser.words(match.alias)) <= words
+
+
+def test_legal_suffixes_stripped_only_at_the_ends(ruleset):
+    words = ruleset.vendors.normaliser.words
+    assert words("HUAWEI TECHNOLOGIES CO., LTD") == ("huawei",)
+    assert words("PT Indo Co Sejahtera Tbk") == ("indo", "co", "sejahtera")
+
+
+# ---- each flag: positive, negative, variant
+
+def test_high_risk_vendor(ruleset):
+    hit = flags(ruleset, participants=[supplier("HUAWEI TECHNOLOGIES CO., LTD")])["HIGH_RISK_VENDOR"]
+    assert hit.severity == "critical" and hit.pillar == "supply_chain"
+    assert "participants[0].name 'HUAWEI TECHNOLOGIES CO., LTD' matches Huawei" in hit.rationale
+    assert "Federal Communications Commission" in hit.source
+    assert hit.ruleset_version == ruleset.version
+    variant = flags(ruleset, technologies=[{"category": "other", "vendor": "Huawei Technologies Co. Ltd."}])
+    assert "technologies[0].vendor" in variant["HIGH_RISK_VENDOR"].rationale
+    assert "HIGH_RISK_VENDOR" not in flags(ruleset, participants=[supplier("Zteam Engineering Ltd")])
+
+
+def test_telecom_core_and_critical_with_vendor(ruleset):
+    assert flags(ruleset, sectors=[{"code": "22020"}])["TELECOM_CORE"].severity == "high"
+    core = flags(ruleset, technologies=[{"category": "5g_ran", "vendor": "Nokia"}])["TELECOM_CORE"]
+    assert core.severity == "high" and "technologies[0].category '5g_ran'" in core.rationale
+    worst = flags(ruleset, technologies=[{"category": "5g_core", "vendor": "ZTE Corporation"}])
+    assert worst["TELECOM_CORE"].severity == "critical"
+    assert "ZTE" in worst["TELECOM_CORE"].rationale
+    assert "TELECOM_CORE" not in flags(ruleset, technologies=[{"category": "grid_scada"}])
+
+
+def test_undersea_cable(ruleset):
+    assert "UNDERSEA_CABLE" in flags(ruleset, maritime_activities=["undersea_cable_laying"])
+    variant = flags(ruleset, technologies=[{"category": "undersea_cable"}])["UNDERSEA_CABLE"]
+    assert variant.severity == "high" and "undersea_cable" in variant.rationale
+    assert "UNDERSEA_CABLE" not in flags(ruleset, maritime_activities=["dredging"])
+
+
+def test_maritime_data(ruleset):
+    hit = flags(ruleset, maritime_activities=["bathymetry"])["MARITIME_DATA"]
+    assert hit.pillar == "maritime" and "'bathymetry'" in hit.rationale
+    assert "MARITIME_DATA" in flags(ruleset, maritime_activities=["offshore_wind"])
+    assert "MARITIME_DATA" not in flags(ruleset, maritime_activities=["port_construction"])
+
+
+def test_dual_use_severity_by_category(ruleset):
+    assert flags(ruleset, export_control_categories=["3"])["DUAL_USE"].severity == "medium"
+    assert flags(ruleset, export_control_categories=["3", "5P2"])["DUAL_USE"].severity == "high"
+    assert flags(ruleset, technologies=[{"category": "quantum"}])["DUAL_USE"].severity == "medium"
+    assert "DUAL_USE" not in flags(ruleset, technologies=[{"category": "port_automation"}])
+
+
+def test_foreign_state_investor(ruleset):
+    investor = {"name": "Far East Port Holdings", "role": "investor", "country": "CN",
+                "state_owned": True}
+    hit = flags(ruleset, sectors=[{"code": "21040"}], participants=[investor])
+    assert "from CN, a country of concern" in hit["FOREIGN_STATE_INVESTOR"].rationale
+    big_stake = {**investor, "country": "SG", "stake_percentage": "35"}
+    variant = flags(ruleset, sectors=[{"code": "23230"}], participants=[big_stake])
+    assert "holding 35% (threshold 25%)" in variant["FOREIGN_STATE_INVESTOR"].rationale
+    small = {**big_stake, "stake_percentage": "10"}
+    assert "FOREIGN_STATE_INVESTOR" not in flags(ruleset, sectors=[{"code": "23230"}],
+                                                 participants=[small])
+    private = {**investor, "state_owned": False}
+    assert "FOREIGN_STATE_INVESTOR" not in flags(ruleset, sectors=[{"code": "21040"}],
+                                                 participants=[private])
+    assert "FOREIGN_STATE_INVESTOR" not in flags(ruleset, sectors=[{"code": "11110"}],
+                                                 participants=[investor])  # not a core sector
+    domestic = {**investor, "country": "VN", "stake_percentage": "51"}
+    assert "FOREIGN_STATE_INVESTOR" not in flags(ruleset, sectors=[{"code": "21040"}],
+                                                 participants=[domestic])
+
+
+def test_surveillance(ruleset):
+    hit = flags(ruleset, technologies=[{"category": "surveillance_camera",
+                                        "vendor": "Hangzhou Hikvision Digital Technology Co., Ltd."}])
+    assert hit["SURVEILLANCE"].severity == "high" and "Hikvision" in hit["SURVEILLANCE"].rationale
+    assert "SURVEILLANCE" in flags(ruleset, technologies=[{"category": "surveillance_camera",
+                                                           "vendor": "DAHUA"}])
+    assert "SURVEILLANCE" not in flags(ruleset, technologies=[{"category": "surveillance_camera",
+                                                               "vendor": "Axis Communications"}])
+
+
+def test_critical_infrastructure_is_info(ruleset):
+    hit = flags(ruleset, sectors=[{"code": "14020"}])["CRITICAL_INFRASTRUCTURE"]
+    assert hit.severity == "info" and "14020 (water)" in hit.rationale
+    assert "CRITICAL_INFRASTRUCTURE" not in flags(ruleset, sectors=[{"code": "11110"}])
+    assert not screening.needs_review(screening.screen(record(sectors=[{"code": "14020"}]),
+                                                       ruleset))
+
+
+def test_incomplete_disclosure(ruleset):
+    hit = flags(ruleset, sectors=[{"code": "23230"}],
+                participants=[{"name": "Ministry", "role": "funding"}])
+    assert hit["INCOMPLETE_DISCLOSURE"].severity == "medium"
+    named = flags(ruleset, sectors=[{"code": "23230"}], participants=[supplier("Acme Solar")])
+    assert "INCOMPLETE_DISCLOSURE" not in named
+    vendor = flags(ruleset, sectors=[{"code": "21040"}],
+                   technologies=[{"category": "port_automation", "vendor": "Kalmar"}])
+    assert "INCOMPLETE_DISCLOSURE" not in vendor
+    assert "INCOMPLETE_DISCLOSURE" not in flags(ruleset, sectors=[{"code": "21020"}])  # transport
+
+
+def test_flags_sorted_most_severe_first(ruleset):
+    result = screening.screen(record(sectors=[{"code": "22020"}],
+                                     participants=[supplier("ZTE")]), ruleset)
+    ranks = [screening.SEVERITY_RANK[f.severity] for f in result]
+    assert ranks == sorted(ranks, reverse=True) and result[0].severity == "critical"
+
+
+def test_admin_vendor_changes_the_ruleset_version():
+    base = screening.load_ruleset()
+    extended = screening.load_ruleset([screening.ExtraVendor(
+        1, "Nordwind Surveillance", "RU", ("surveillance",), ("Nordwind",), "Admin decision 2026-11")])
+    assert extended.version.startswith(base.version + "+local.1.")
+    assert base.vendors.match("Nordwind Surveillance AG") is None
+    assert extended.vendors.match("NORDWIND SURVEILLANCE AG").vendor.name == "Nordwind Surveillance"
