@@ -368,8 +368,10 @@ def _write_update(project: Project, data: dict, actor: Actor, expected_version: 
     if _identifier_taken(data["identifier"], project.id):
         raise _identifier_error(data["identifier"])
     old, security_before = project_record(project), screening.security_state(project)
-    _apply(project, data)
-    note = screening.screen_project(project, data, screening.active_ruleset())
+    ruleset = screening.active_ruleset()
+    with db.session.no_autoflush:  # the row is written once, by _flush_update
+        _apply(project, data)
+        note = screening.screen_project(project, data, ruleset)
     _flush_update(project, expected_version)
     record_version(project, "update", actor, old, security_before=security_before, note=note)
     _commit_or_translate(data["identifier"])

@@ -121,8 +121,8 @@ def screen_project(project: Project, record: dict, ruleset: screening.Ruleset) -
     """Screen `record` onto the project (in the caller's transaction). Returns a history note."""
     flags = screening.screen(record, ruleset)
     before = project.review_status if project.id is not None else "not_required"
-    status = next_review_status(before, flags, _last_decision_flags(project.id))
     with db.session.no_autoflush:
+        status = next_review_status(before, flags, _last_decision_flags(project.id))
         project.flags = [ProjectFlag(position=i, **f.as_dict()) for i, f in enumerate(flags)]
     project.ruleset_version = ruleset.version
     if status != before or project.id is None:
