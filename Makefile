@@ -16,11 +16,12 @@ $(BIN)/.installed: requirements.txt requirements-test.txt
 
 install: $(BIN)/.installed
 
-## make run: install, migrate, load reference and demo data, print demo sign-ins, serve on :8000
+## make run: install, migrate, load reference and demo data, re-screen, print demo sign-ins, serve on :8000
 run: install
 	$(FLASK) db upgrade
 	$(FLASK) seed reference
 	$(FLASK) seed demo
+	$(FLASK) screening rerun
 	$(FLASK) accounts demo
 	$(BIN)/gunicorn --config gunicorn.conf.py wsgi:app
 
