@@ -29,10 +29,10 @@ def create_app(config: dict | None = None) -> Flask:
 
     from registry.api import init_api
     from registry.errors import register_error_handlers
-    from registry.web import bp as web_bp
+    from registry.web import init_web
 
     init_api(app)
-    app.register_blueprint(web_bp)
+    init_web(app)
     register_error_handlers(app)
 
     from registry.cli import register_commands

@@ -1,6 +1,9 @@
 """Flask extensions, created unbound and initialised by the app factory."""
+from flask_babel import Babel
+from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
+from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
 
 # A naming convention gives every constraint a stable name, so Alembic can alter and drop them.
@@ -14,3 +17,6 @@ NAMING_CONVENTION = {
 
 db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING_CONVENTION))
 migrate = Migrate(render_as_batch=True, compare_type=True)
+babel = Babel()
+csrf = CSRFProtect()
+login_manager = LoginManager()

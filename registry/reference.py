@@ -141,3 +141,26 @@ def country_currencies() -> dict[str, tuple[str, ...]]:
 def organisation_types() -> dict[str, str]:
     """IATI OrganisationType code → name."""
     return {row["code"]: row["name"] for row in _read_csv("organisation_types.csv")}
+
+
+def label(vocabulary_name: str, code: str, language: str = "en") -> str:
+    """The display name of a vocabulary code, in Japanese where seed/vocabularies.toml has one."""
+    entry = vocabularies().get(vocabulary_name, {}).get(code)
+    if entry is None:
+        return code
+    return entry.get(language) or entry.get("name") or code
+
+
+@cache
+def region_names_ja() -> dict[str, str]:
+    """M49 region code → Japanese name (seed/reference/m49_ja.csv)."""
+    path = REFERENCE_DIR / "m49_ja.csv"
+    if not path.exists():
+        return {}
+    return {row["code"]: row["name_ja"] for row in _read_csv("m49_ja.csv")}
+
+
+def region_name(code: str, language: str = "en") -> str:
+    if language == "ja" and code in region_names_ja():
+        return region_names_ja()[code]
+    return region_names().get(code, code)

@@ -8,6 +8,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 
 from registry import create_app
@@ -51,9 +52,22 @@ def database_url():
         yield url
 
 
+class FreshContextClient(FlaskClient):
+    """Each request runs in an app context of its own, as in production.
+
+    Tests hold an app context open for their own service calls; without this, every
+    request would share it, and with it `g`, the database session and caches.
+    """
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def app(database_url):
     app = create_app({"ENV_NAME": "testing", "DATABASE_URL": database_url, "SECRET_KEY": "test"})
+    app.test_client_class = FreshContextClient
     with app.app_context():
         yield app
         db.session.remove()

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -28,7 +29,7 @@ class Organisation(db.Model):
         return f"<Organisation {self.ref}>"
 
 
-class User(db.Model):
+class User(UserMixin, db.Model):
     """A person who signs in to the web interface: diplomat, reviewer, planner or admin."""
 
     __tablename__ = "users"

@@ -13,7 +13,7 @@ import pycountry
 from sqlalchemy import BigInteger, case, func, select, type_coerce
 
 from registry.extensions import db
-from registry.models import Project, ProjectCountry
+from registry.models import Project, ProjectCountry, ProjectSector
 
 from registry import reference
 from registry.services.errors import NotFound
@@ -52,8 +52,8 @@ def currency_name(code: str, language: str = "en") -> str:
     return translate("iso4217", currency.name, language) if currency else code
 
 
-def _region(code: str, name: str) -> dict | None:
-    return {"code": code, "name": name} if code else None
+def _region(code: str, name: str, language: str = "en") -> dict | None:
+    return {"code": code, "name": reference.region_name(code, language)} if code else None
 
 
 def country_info(code: str, language: str = "en", *, subdivisions: bool = True) -> dict:
@@ -74,10 +74,11 @@ def country_info(code: str, language: str = "en", *, subdivisions: bool = True) 
         "flag": getattr(country, "flag", ""),
         "currencies": [{"code": c, "name": currency_name(c, language)}
                        for c in reference.country_currencies().get(country.alpha_2, ())],
-        "region": _region(region.region_code, region.region_name) if region else None,
-        "subregion": _region(region.subregion_code, region.subregion_name) if region else None,
-        "intermediate_region": (_region(region.intermediate_code, region.intermediate_name)
-                                if region else None),
+        "region": _region(region.region_code, region.region_name, language) if region else None,
+        "subregion": (_region(region.subregion_code, region.subregion_name, language)
+                      if region else None),
+        "intermediate_region": (_region(region.intermediate_code, region.intermediate_name,
+                                        language) if region else None),
     }
     subs = pycountry.subdivisions.get(country_code=country.alpha_2) or []
     info["subdivision_count"] = len(subs)
@@ -145,3 +146,28 @@ def country_with_projects(code: str, language: str = "en") -> dict:
     """One country with subdivisions, project count and committed totals. Raises NotFound."""
     info = country_info(code, language)
     return _with_stats(info, country_project_stats())
+
+
+def country_projects_summary(alpha2: str) -> dict:
+    """A country's projects: counts by sector group and status, committed totals by
+    currency (its share of each project), in the shape the country page draws."""
+    cents = type_coerce(Project.amount, BigInteger)
+    base = (select(Project.id).join(ProjectCountry, ProjectCountry.project_id == Project.id)
+            .where(ProjectCountry.code == alpha2, Project.withdrawn_at.is_(None)))
+    by_status = {status: count for status, count in db.session.execute(
+        select(Project.status, func.count()).where(Project.id.in_(base)).group_by(Project.status))}
+    by_sector = {category: count for category, count in db.session.execute(
+        select(ProjectSector.category, func.count(func.distinct(ProjectSector.project_id)))
+        .where(ProjectSector.project_id.in_(base)).group_by(ProjectSector.category))}
+    totals: dict[str, Decimal] = {}
+    rows = db.session.execute(
+        select(Project.currency, ProjectCountry.share_bp, func.sum(cents))
+        .join(ProjectCountry, ProjectCountry.project_id == Project.id)
+        .where(ProjectCountry.code == alpha2, Project.withdrawn_at.is_(None),
+               Project.status.in_(COMMITTED_STATUSES))
+        .group_by(Project.currency, ProjectCountry.share_bp))
+    for currency, share_bp, amount in rows:
+        totals[currency] = totals.get(currency, Decimal(0)) + (
+            Decimal(int(amount)) * share_bp / Decimal(1_000_000))
+    return {"by_status": by_status, "by_sector_category": by_sector,
+            "committed": {c: t.quantize(Decimal("0.01")) for c, t in sorted(totals.items())}}

@@ -12,12 +12,20 @@ import datetime as dt
 import json
 from dataclasses import dataclass
 
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.sql import ColumnElement
 
 from registry import reference
 from registry.extensions import db
-from registry.models import Organisation, Project, ProjectCountry, ProjectFlag, ProjectSector
+from registry.models import (
+    Organisation,
+    Project,
+    ProjectCountry,
+    ProjectFlag,
+    ProjectSector,
+    RefCountry,
+    RefSector,
+)
 from registry.screening import REVIEWABLE
 from registry.services import screening
 from registry.services.actors import Actor
@@ -149,3 +157,46 @@ def project_page(filters: dict, viewer: Actor, *, sort: str = "-updated_at", lim
     more = len(rows) > limit
     items = rows[:limit]
     return Page(items, _cursor_encode(sort, items[-1]) if more else None)
+
+
+FACETS = ("region", "country", "sector_group", "status", "instrument", "flag", "review_status")
+
+
+def project_count(filters: dict, viewer: Actor) -> int:
+    return db.session.scalar(select(func.count(Project.id)).where(*project_filter(filters, viewer)))
+
+
+def project_facets(filters: dict, viewer: Actor) -> dict[str, list[tuple[str, int]]]:
+    """Counts of the matching projects by each facet value, largest first.
+
+    Screening facets only for viewers who may see screening. A project with two
+    countries in one region counts once for that region.
+    """
+    matching = select(Project.id).where(*project_filter(filters, viewer)).subquery()
+    in_match = Project.id.in_(select(matching.c.id))
+    share_match = ProjectCountry.project_id.in_(select(matching.c.id))
+    sector_match = ProjectSector.project_id.in_(select(matching.c.id))
+    distinct = func.count(func.distinct(ProjectCountry.project_id))
+    queries = {
+        "region": select(RefCountry.region_code, distinct)
+        .join(RefCountry, RefCountry.alpha2 == ProjectCountry.code)
+        .where(share_match, RefCountry.region_code != "").group_by(RefCountry.region_code),
+        "country": select(ProjectCountry.code, distinct).where(share_match)
+        .group_by(ProjectCountry.code),
+        "sector_group": select(RefSector.sector_group,
+                               func.count(func.distinct(ProjectSector.project_id)))
+        .join(RefSector, RefSector.code == ProjectSector.code)
+        .where(sector_match).group_by(RefSector.sector_group),
+        "status": select(Project.status, func.count()).where(in_match).group_by(Project.status),
+        "instrument": select(Project.instrument, func.count()).where(in_match)
+        .group_by(Project.instrument),
+    }
+    if screening.can_filter_by_security(viewer):
+        queries["flag"] = (select(ProjectFlag.code, func.count(func.distinct(ProjectFlag.project_id)))
+                           .where(ProjectFlag.project_id.in_(select(matching.c.id)))
+                           .group_by(ProjectFlag.code))
+        queries["review_status"] = (select(Project.review_status, func.count()).where(in_match)
+                                    .group_by(Project.review_status))
+    return {name: sorted(((value, count) for value, count in db.session.execute(query)),
+                         key=lambda vc: (-vc[1], vc[0]))
+            for name, query in queries.items()}

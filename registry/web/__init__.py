@@ -1,15 +1,64 @@
-"""HTML pages for diplomats, reviewers and planners (thin: parse, call a service, render)."""
-from flask import Blueprint, render_template
+"""HTML pages for diplomats, reviewers and planners (thin: parse, call a service, render).
 
-from registry.access import public
-from registry.services import listing
-from registry.services.actors import Actor
+Every page needs sign-in except /login and /healthz; every response carries the
+security headers; the language comes from `?lang=`, then the session, then the browser.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, Flask, request, session
+from flask_babel import lazy_gettext as _l
+from flask_babel import refresh
+from flask_login import current_user
+
+from registry.extensions import babel, csrf, login_manager
+from registry.web import helpers
 
 bp = Blueprint("web", __name__)
+LANGUAGES = ("en", "ja")
+
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+       "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+       "form-action 'self'; frame-ancestors 'none'")
 
 
-@bp.get("/")
-@public  # until sign-in arrives with the diplomats' interface
-def index():
-    page = listing.project_page({}, Actor.system("demo page"), limit=100)
-    return render_template("index.html", projects=page.items)
+def select_locale() -> str:
+    """`?lang=ja` switches and is remembered; otherwise the session, then Accept-Language."""
+    wanted = request.args.get("lang")
+    if wanted in LANGUAGES:
+        session["lang"] = wanted
+        return wanted
+    if session.get("lang") in LANGUAGES:
+        return session["lang"]
+    return request.accept_languages.best_match(LANGUAGES) or "en"
+
+
+def security_headers(response):
+    response.headers.setdefault("Content-Security-Policy", CSP)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "same-origin"
+    response.headers["X-Frame-Options"] = "DENY"
+    if current_user and current_user.is_authenticated:
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def init_web(app: Flask) -> None:
+    babel.init_app(app, locale_selector=select_locale,
+                   default_translation_directories="translations")
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "web.login"
+    login_manager.login_message = _l("Please sign in to see this page.")
+    app.jinja_env.globals.update(helpers.HELPERS)
+    app.after_request(security_headers)
+    # The language is chosen per request, even where an app context outlives one.
+    app.before_request(refresh)
+
+    from registry.web import admin, auth, countries, projects, system  # noqa: F401
+
+    app.register_blueprint(bp)
+    # The API authenticates with bearer tokens, not cookies: CSRF does not apply there.
+    from registry.api import projects as api_projects, reference as api_reference, reviews
+
+    for api_bp in (api_projects.blp, api_reference.blp, reviews.blp):
+        csrf.exempt(api_bp)

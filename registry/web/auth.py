@@ -1,0 +1,96 @@
+"""Sign-in for people (Flask-Login), and the `signed_in` declaration every page makes."""
+from __future__ import annotations
+
+from functools import wraps
+from urllib.parse import urlsplit
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_user, logout_user
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField
+from wtforms.validators import DataRequired, Length
+
+from registry.access import public
+from registry.api.limits import limiter
+from registry.extensions import db, login_manager
+from registry.models import User
+from registry.services import accounts
+from registry.services.actors import Actor
+from registry.web import bp
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1000)])
+
+
+@login_manager.user_loader
+def _load_user(user_id: str):
+    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    return user if user is not None and user.is_active else None
+
+
+def current_actor() -> Actor:
+    """The signed-in person as the services' actor."""
+    return Actor(label=current_user.email, role=current_user.role,
+                 organisation_id=current_user.organisation_id)
+
+
+def signed_in(roles: tuple[str, ...] | None = None):
+    """The page needs a signed-in person (with one of `roles`, when given)."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if roles is not None and current_user.role not in roles:
+                abort(403, _("This page is for %(roles)s only.", roles=", ".join(roles)))
+            return view(*args, **kwargs)
+
+        wrapper.access = {"public": False, "roles": roles}
+        return wrapper
+
+    return decorator
+
+
+def safe_next(target: str | None) -> str:
+    """Only same-site paths: no scheme, no host, no protocol-relative `//evil`."""
+    if not target:
+        return url_for("web.projects")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") \
+            or "\\" in target:
+        return url_for("web.projects")
+    return target
+
+
+def _login_key() -> str:
+    email = (request.form.get("email") or "").strip().lower()
+    return f"login:{request.remote_addr}:{email}"
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+@limiter.limit("5 per 15 minutes", key_func=_login_key, methods=["POST"],
+               deduct_when=lambda response: response.status_code != 302)
+def login():
+    """Sign in. Repeated failures for one address and email are throttled."""
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = accounts.user_authenticate(form.email.data, form.password.data)
+        if user is not None:
+            login_user(user)
+            return redirect(safe_next(request.args.get("next")))
+        flash(_("Wrong email or password."), "error")
+    status = 400 if request.method == "POST" else 200
+    return render_template("login.html", form=form), status
+
+
+@bp.post("/logout")
+@signed_in()
+def logout():
+    logout_user()
+    return redirect(url_for("web.login"))

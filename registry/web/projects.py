@@ -1,0 +1,103 @@
+"""/projects, /projects/<id> and the review decision form."""
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from marshmallow import ValidationError
+
+from registry.services import listing, screening
+from registry.services import projects as project_service
+from registry.services.errors import ValidationFailed
+from registry.web import bp
+from registry.web.auth import current_actor, signed_in
+from registry.web.forms import ReviewForm
+from schemas.errors import flatten
+from schemas.fields import List as ListField
+from schemas.query import ProjectQueryArgsSchema
+
+PAGE_SIZE = 25
+_query_schema = ProjectQueryArgsSchema()
+IGNORED_PARAMETERS = ("lang",)
+
+
+def parse_query(args) -> tuple[dict, list[dict]]:
+    """Query-string filters through the API's own schema; (filters, problems)."""
+    raw = {}
+    for key in args:
+        if key in IGNORED_PARAMETERS:
+            continue
+        field = _query_schema.fields.get(key)
+        raw[key] = args.getlist(key) if isinstance(field, ListField) else args.get(key)
+    raw.setdefault("limit", str(PAGE_SIZE))
+    try:
+        return _query_schema.load(raw), []
+    except ValidationError as error:
+        return _query_schema.load({"limit": str(PAGE_SIZE)}), flatten(error.messages)
+
+
+@bp.get("/")
+@bp.get("/projects")
+@signed_in()
+def projects():
+    """The projects list: search, facets with counts, chips, sort, pages."""
+    actor = current_actor()
+    query, problems = parse_query(request.args)
+    try:
+        page = listing.project_page(query, actor, sort=query["sort"], limit=query["limit"],
+                                    cursor=query.get("cursor"))
+        total = listing.project_count(query, actor)
+        facets = listing.project_facets(query, actor)
+    except ValidationFailed as error:
+        problems += error.errors
+        query, _problems = parse_query({})
+        page = listing.project_page(query, actor, limit=PAGE_SIZE)
+        total, facets = listing.project_count(query, actor), listing.project_facets(query, actor)
+    documents = [project_service.project_document(p, actor) for p in page.items]
+    status = 422 if problems else 200
+    return render_template("projects.html", projects=documents, total=total, facets=facets,
+                           query=query, problems=problems, next_cursor=page.next_cursor,
+                           can_see_security=screening.can_filter_by_security(actor)), status
+
+
+
+@bp.get("/projects/<int:project_id>")
+@signed_in()
+def project(project_id: int):
+    """Everything about one project, its flags (as the role allows) and its history."""
+    actor = current_actor()
+    item = project_service.project_get(project_id)
+    document = project_service.project_document(item, actor)
+    history = project_service.project_history(project_id, actor)
+    form = ReviewForm() if screening.can_decide_review(actor) else None
+    return render_template("project.html", project=document, history=history, form=form)
+
+
+@bp.post("/projects/<int:project_id>/review")
+@signed_in(roles=("reviewer",))
+def project_review(project_id: int):
+    """A reviewer's decision, from the form on the project page."""
+    form = ReviewForm()
+    if form.validate_on_submit():
+        try:
+            screening.review_decide(project_id, form.status.data, form.note.data, current_actor())
+        except ValidationFailed as error:
+            for problem in error.errors:
+                flash(problem["message"], "error")
+        else:
+            flash(_("Decision recorded."), "success")
+            return redirect(url_for("web.project", project_id=project_id))
+    else:
+        for field, messages in form.errors.items():
+            for message in messages:
+                flash(f"{field}: {message}", "error")
+    return redirect(url_for("web.project", project_id=project_id))
+
+
+@bp.get("/reviews")
+@signed_in(roles=("reviewer", "admin"))
+def reviews():
+    """The review queue: pending projects, the longest waiting first."""
+    actor = current_actor()
+    queue = [project_service.project_document(p, actor)
+             for p in screening.review_queue("pending", 200)]
+    return render_template("reviews.html", queue=queue)
