@@ -54,7 +54,7 @@ def init_web(app: Flask) -> None:
     # The language is chosen per request, even where an app context outlives one.
     app.before_request(refresh)
 
-    from registry.web import admin, auth, countries, projects, system  # noqa: F401
+    from registry.web import admin, auth, countries, exports, projects, system  # noqa: F401
 
     app.register_blueprint(bp)
     # The API authenticates with bearer tokens, not cookies: CSRF does not apply there.

@@ -17,7 +17,7 @@ from schemas.query import ProjectQueryArgsSchema
 
 PAGE_SIZE = 25
 _query_schema = ProjectQueryArgsSchema()
-IGNORED_PARAMETERS = ("lang",)
+IGNORED_PARAMETERS = ("lang",)  # the page's own, not a filter
 
 
 def parse_query(args) -> tuple[dict, list[dict]]:

@@ -1,0 +1,59 @@
+"""/exports (the planners' page) and /exports/projects.csv (the download)."""
+from __future__ import annotations
+
+from itertools import islice
+
+from flask import Response, render_template, request, stream_with_context
+from werkzeug.exceptions import UnprocessableEntity
+
+from registry import exports
+from registry.services import listing
+from registry.web import bp
+from registry.web.auth import current_actor, signed_in
+from registry.web.projects import parse_query
+
+PREVIEW_ROWS = 10
+
+
+def _shape() -> str:
+    shape = request.args.get("explode") or "project"
+    if shape not in exports.SHAPES:
+        raise UnprocessableEntity(f"explode must be one of: country, sector (got {shape!r}).")
+    return shape
+
+
+@bp.get("/exports")
+@signed_in()
+def exports_page():
+    """Filters, the shape, a preview of the first rows, and the download link."""
+    actor = current_actor()
+    query, problems = parse_query(_without(request.args, "explode", "excel"))
+    shape = _shape()
+    total = listing.project_count(query, actor)
+    rows = list(islice(exports.project_rows(query, actor, shape, request.host_url.rstrip("/")),
+                       PREVIEW_ROWS + 1))
+    return render_template("exports.html", header=rows[0], preview=rows[1:], total=total,
+                           shape=shape, problems=problems), 422 if problems else 200
+
+
+def _without(args, *names):
+    args = args.copy()
+    for name in names:
+        args.pop(name, None)
+    return args
+
+
+@bp.get("/exports/projects.csv")
+@signed_in()
+def export_projects():
+    """Every project matching the list's filters, streamed as CSV."""
+    actor = current_actor()
+    query, problems = parse_query(_without(request.args, "explode", "excel"))
+    if problems:
+        raise UnprocessableEntity("; ".join(f"{p['field']}: {p['message']}" for p in problems))
+    shape = _shape()
+    rows = exports.project_rows(query, actor, shape, request.host_url.rstrip("/"))
+    what = "projects" if shape == "project" else f"projects-by-{shape}"
+    body = exports.csv_stream(rows, bom=request.args.get("excel") == "1")
+    return Response(stream_with_context(body), mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="{exports.export_filename(what)}"'})
