@@ -61,10 +61,11 @@ def _shares(entries: list[dict]) -> list[tuple[str, Decimal]]:
 
 
 def _security_columns(project: Project, viewer: Actor) -> tuple[str, str]:
-    view = screening.security_view(project, viewer)
-    if view is None:
+    """Flag codes with severity and the review status: what every role that may see a
+    project's screening sees. Rationale and reviewers' notes never go into a CSV."""
+    if not screening.can_see_security(viewer, project):
         return "", ""
-    return "; ".join(f"{f['code']}:{f['severity']}" for f in view["flags"]), view["review_status"]
+    return "; ".join(f"{f.code}:{f.severity}" for f in project.flags), project.review_status
 
 
 def project_rows(filters: dict, viewer: Actor, shape: str, base_url: str,

@@ -56,3 +56,18 @@ def test_export_page_previews_first_rows(client, ministry):
     assert "<th scope=\"col\">sector_code</th>" in html and "21040" in html
     assert 'href="/exports/projects.csv?explode=sector"' in html
     assert client.get("/exports?explode=planet").status_code == 422
+
+
+def test_reviewers_export_codes_never_notes(client, ministry):
+    from registry.services import screening
+    from registry.services.actors import Actor
+
+    project = projects.project_create(valid_project(maritime_activities=["bathymetry"]), ministry)
+    screening.review_decide(project.id, "cleared", "Secret reasoning.", Actor("r", "reviewer"))
+    _sign_in(client, _user("reviewer"))
+    response = client.get("/exports/projects.csv")
+    assert response.status_code == 200
+    text = response.get_data(as_text=True)
+    assert "MARITIME_DATA:high" in text and "cleared" in text
+    assert "Secret reasoning." not in text and "bathymetric" not in text.lower()
+    assert client.get("/exports").status_code == 200
