@@ -110,10 +110,13 @@ def handle_unexpected(error: Exception):
 
 
 def _html(status: int, detail: str):
-    from werkzeug.http import HTTP_STATUS_CODES
+    from flask_babel import gettext as _
 
-    return render_template("error.html", status=status,
-                           title=HTTP_STATUS_CODES.get(status, "Error"), detail=detail), status
+    titles = {400: _("Bad request"), 403: _("Not allowed"), 404: _("Not found"),
+              405: _("Method not allowed"), 413: _("Too large"), 422: _("Invalid request"),
+              429: _("Too many attempts; wait a few minutes"), 500: _("Something went wrong")}
+    return render_template("error.html", status=status, title=titles.get(status, _("Error")),
+                           detail=detail), status
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -5,6 +5,7 @@ from functools import wraps
 from urllib.parse import urlsplit
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
@@ -12,6 +13,7 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
 
+from registry import reference
 from registry.access import public
 from registry.api.limits import limiter
 from registry.extensions import db, login_manager
@@ -47,7 +49,8 @@ def signed_in(roles: tuple[str, ...] | None = None):
             if not current_user.is_authenticated:
                 return login_manager.unauthorized()
             if roles is not None and current_user.role not in roles:
-                abort(403, _("This page is for %(roles)s only.", roles=", ".join(roles)))
+                names = ", ".join(reference.label("user_roles", r, str(get_locale())) for r in roles)
+                abort(403, _("This page is for %(roles)s only.", roles=names))
             return view(*args, **kwargs)
 
         wrapper.access = {"public": False, "roles": roles}
