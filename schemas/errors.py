@@ -2,6 +2,12 @@
 from __future__ import annotations
 
 
+def printable(text: str) -> str:
+    """Input echoed back (a field name) with control characters escaped, so it can be
+    shown, logged and stored (PostgreSQL's JSONB refuses NUL)."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 def flatten(messages, path: str = "") -> list[dict[str, str]]:
     """`{"sectors": {1: {"code": [msg]}}}` → `[{"field": "sectors[1].code", ...}]`, in input order."""
     out: list[dict[str, str]] = []
@@ -12,7 +18,7 @@ def flatten(messages, path: str = "") -> list[dict[str, str]]:
             elif isinstance(key, int):
                 child = f"{path}[{key}]"
             else:
-                child = f"{path}.{key}" if path else str(key)
+                child = f"{path}.{printable(str(key))}" if path else printable(str(key))
             out.extend(flatten(value, child))
     elif isinstance(messages, list):
         for item in messages:

@@ -91,3 +91,15 @@ def test_every_error_has_the_same_shape(client, jp, au):
     ]
     for response, status in cases:
         assert_problem(response, status)
+
+
+def test_control_characters_in_field_names_are_escaped_and_storable(jp):
+    body = {**valid_project(), "bad\u0000name": 1}
+    headers = {"Idempotency-Key": "nul-1"}
+    first = jp.post(URL, json=body, headers=headers)
+    errors = assert_problem(first, 422)["errors"]
+    assert errors == [{"field": "bad\\x00name", "code": "unknown_field",
+                       "message": errors[0]["message"]}]
+    again = jp.post("/api/v1/projects/batch", json=[body], headers={"Idempotency-Key": "nul-2"})
+    assert again.status_code == 200
+    assert again.get_json()["results"][0]["errors"][0]["field"] == "bad\\x00name"

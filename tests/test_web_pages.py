@@ -232,3 +232,11 @@ def test_admin_adds_vendor_and_reruns(as_role, data):
 def test_healthz(client):
     response = client.get("/healthz")
     assert response.get_json() == {"status": "ok", "database": "ok"}
+
+
+def test_nul_in_sign_in_is_a_wrong_password_not_an_error(client, app):
+    _user("diplomat")
+    response = client.post("/login", data={"csrf_token": _csrf(client, "/login"),
+                                           "email": "diplomat@example.org\x00", "password": "x"})
+    assert response.status_code == 400
+    assert "Wrong email or password." in response.get_data(as_text=True)

@@ -10,6 +10,7 @@ from registry.api.http import etag_of, json_response, read_json
 from registry.services import projects, screening
 from registry.services.errors import ValidationFailed
 from schemas.api import ProjectOutSchema, ProjectPageSchema
+from schemas.errors import printable
 
 blp = Blueprint("reviews", __name__, url_prefix="/api/v1",
                 description="Security screening: the review queue, decisions and the rules.")
@@ -61,7 +62,7 @@ def review_decide(project_id: int):
                                  "message": "Send a JSON object with status and note."}])
     unknown = sorted(set(body) - {"status", "note"})
     if unknown:
-        raise ValidationFailed([{"field": name, "code": "unknown_field",
+        raise ValidationFailed([{"field": printable(name), "code": "unknown_field",
                                  "message": "Unknown field; send only status and note."}
                                 for name in unknown])
     project = screening.review_decide(project_id, body.get("status"), body.get("note"),

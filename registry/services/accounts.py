@@ -102,7 +102,10 @@ def user_create(email: str, role: str, password: str, organisation_ref: str | No
 
 def user_authenticate(email: str, password: str) -> User | None:
     """The active user with this email and password, or None (same answer for either mistake)."""
-    user = db.session.scalar(select(User).where(User.email == (email or "").strip().lower()))
+    email = (email or "").strip().lower()
+    if "\x00" in email:  # no address has one, and PostgreSQL refuses it in a query
+        email = ""
+    user = db.session.scalar(select(User).where(User.email == email))
     if user is None:
         # Hash anyway, so a wrong email takes as long as a wrong password.
         check_password_hash(_dummy_hash(), password or "")

@@ -6,6 +6,7 @@ sees the same security information everywhere.
 """
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from registry.models.types import utcnow
 from registry.services.actors import Actor
 from registry.services.errors import PermissionDenied, ValidationFailed
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 REVIEW_STATUSES = ("not_required", "pending", "in_review", "cleared", "cleared_with_conditions",
                    "objection")
 DECISIONS = ("in_review", "cleared", "cleared_with_conditions", "objection")
@@ -159,7 +161,10 @@ def review_decide(project_id: int, status: str, note: str, actor: Actor) -> Proj
     if not isinstance(status, str):
         status = repr(status)
     note = note.strip() if isinstance(note, str) else ""
-    if not 1 <= len(note) <= 10_000:
+    if _CONTROL.search(note):
+        errors.append({"field": "note", "code": "invalid_characters",
+                       "message": "Must not contain control characters."})
+    elif not 1 <= len(note) <= 10_000:
         errors.append({"field": "note", "code": "required",
                        "message": "Write the decision's reasons: 1 to 10,000 characters."})
     begin_write()
@@ -221,6 +226,9 @@ def vendor_add(name: str, aliases: list[str], country: str | None, categories: l
     if bad or not categories:
         errors.append({"field": "categories", "code": "invalid_choice",
                        "message": f"Give one or more of: {', '.join(VENDOR_CATEGORIES)}."})
+    if any(_CONTROL.search(text or "") for text in [name, source or "", *aliases]):
+        errors.append({"field": "name", "code": "invalid_characters",
+                       "message": "Names and source must not contain control characters."})
     if not (source or "").strip():
         errors.append({"field": "source", "code": "required",
                        "message": "Say where the listing comes from (a list, a decision, a date)."})
