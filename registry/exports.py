@@ -140,3 +140,10 @@ def export_filename(what: str, now: datetime | None = None) -> str:
     return f"registry-{what}-{stamp}.csv"
 
 
+
+
+def safe_rows(header: list[str], rows: Iterable[list]) -> Iterator[list[str]]:
+    """Header and rows as neutralised text cells."""
+    yield list(header)
+    for row in rows:
+        yield [safe_cell(cell) for cell in row]

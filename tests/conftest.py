@@ -20,6 +20,18 @@ from registry.services.actors import MINISTRY, Actor
 REFERENCE_TABLES = {"ref_countries", "ref_sectors", "alembic_version"}
 
 
+def empty_tables(engine) -> None:
+    """Delete every row but the reference data; ids start again at 1 (golden files rely on it)."""
+    tables = [t for t in reversed(db.metadata.sorted_tables) if t.name not in REFERENCE_TABLES]
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            names = ", ".join(t.name for t in tables)
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                conn.execute(table.delete())
+
+
 def _database_url(tmp_root: Path) -> str:
     url = os.environ.get("TEST_DATABASE_URL")
     if url:
@@ -71,10 +83,7 @@ def app(database_url):
     with app.app_context():
         yield app
         db.session.remove()
-        tables = [t for t in reversed(db.metadata.sorted_tables) if t.name not in REFERENCE_TABLES]
-        with db.engine.begin() as conn:
-            for table in tables:
-                conn.execute(table.delete())
+        empty_tables(db.engine)
         db.engine.dispose()
 
 

@@ -7,7 +7,7 @@ import swagger_ui_bundle
 from flask import Blueprint, Flask, render_template, send_from_directory
 from flask_smorest import Api
 
-from registry.api import projects, reference, reviews
+from registry.api import exports, projects, reference, reviews
 from registry.access import public
 from registry.api.docs import register_fields
 from registry.api.limits import api_rate_limit, limiter
@@ -60,7 +60,7 @@ def init_api(app: Flask) -> None:
     app.config.setdefault("API_RATE_LIMIT", "600 per minute")
     app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
     limiter.init_app(app)
-    for blp in (projects.blp, reference.blp, reviews.blp):
+    for blp in (projects.blp, reference.blp, reviews.blp, exports.blp):
         limiter.limit(api_rate_limit)(blp)
         api.register_blueprint(blp)
     app.register_blueprint(docs_bp)

@@ -7,7 +7,7 @@ from flask import Response, render_template, request, stream_with_context
 from werkzeug.exceptions import UnprocessableEntity
 
 from registry import exports
-from registry.services import listing
+from registry.services import listing, summaries
 from registry.web import bp
 from registry.web.auth import current_actor, signed_in
 from registry.web.projects import parse_query
@@ -57,3 +57,29 @@ def export_projects():
     body = exports.csv_stream(rows, bom=request.args.get("excel") == "1")
     return Response(stream_with_context(body), mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="{exports.export_filename(what)}"'})
+
+
+@bp.route("/exports/summary.csv", methods=["GET", "POST"])
+@signed_in()
+def export_summary():
+    """Counts and sums per group and currency; POST uploads a rates table to convert with."""
+    actor = current_actor()
+    args = request.values
+    query, problems = parse_query(_without(request.args, "group_by", "convert_to", "excel"))
+    if problems:
+        raise UnprocessableEntity("; ".join(f"{p['field']}: {p['message']}" for p in problems))
+    group_by = summaries.validate_group_by(args.getlist("group_by"))
+    convert_to = (args.get("convert_to") or "").strip().upper() or None
+    rates = None
+    if convert_to:
+        upload = request.files.get("rates")
+        rates = (summaries.parse_rates(upload.read().decode("utf-8-sig"), upload.filename or "")
+                 if upload and upload.filename else summaries.seed_rates())
+        if convert_to not in rates.units:
+            raise UnprocessableEntity(f"No rate for {convert_to} in {rates.source}.")
+    header, rows = summaries.summary_rows(query, actor, group_by)
+    header, rows = summaries.labelled(header, rows, rates, convert_to)
+    body = exports.csv_stream(exports.safe_rows(header, rows), bom=args.get("excel") == "1")
+    name = exports.export_filename(f"summary-by-{'-'.join(group_by)}")
+    return Response(body, mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -18,8 +18,8 @@ from werkzeug.serving import make_server
 from registry import create_app
 from registry.extensions import db
 from registry.services import accounts, seeding
+from tests.conftest import empty_tables
 
-REFERENCE_TABLES = {"ref_countries", "ref_sectors", "alembic_version"}
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO_ROOT / "test-artifacts" / "e2e"
 BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -93,11 +93,7 @@ def live_server(database_url) -> Iterator[str]:
     finally:
         with app.app_context():
             db.session.remove()
-            tables = [t for t in reversed(db.metadata.sorted_tables)
-                      if t.name not in REFERENCE_TABLES]
-            with db.engine.begin() as conn:
-                for table in tables:
-                    conn.execute(table.delete())
+            empty_tables(db.engine)
             db.engine.dispose()
 
 
