@@ -30,12 +30,12 @@ def csv_response(rows, what: str, excel: bool) -> Response:
 
 
 @blp.route("/projects.csv", methods=["GET"])
+@token_required()
 @blp.arguments(ProjectExportArgsSchema, location="query", unknown=RAISE, as_kwargs=False)
 @blp.doc(security=[{"bearerAuth": []}], responses={"200": {
     "description": "CSV, one row per project (or per country or sector share with explode=).",
     "content": {"text/csv": {"schema": {"type": "string"}}}}})
 @document(200, None, errors=(401, 403, 422, 429))
-@token_required()
 def export_projects(args):
     """Every project matching the filters, as CSV (see the README for the columns)."""
     shape = args["explode"]
@@ -54,12 +54,12 @@ class SummaryExportArgsSchema(ProjectFilterSchema):
 
 
 @blp.route("/summary.csv", methods=["GET"])
+@token_required()
 @blp.arguments(SummaryExportArgsSchema, location="query", unknown=RAISE, as_kwargs=False)
 @blp.doc(security=[{"bearerAuth": []}], responses={"200": {
     "description": "CSV: project counts and amounts per group and currency.",
     "content": {"text/csv": {"schema": {"type": "string"}}}}})
 @document(200, None, errors=(401, 403, 422, 429))
-@token_required()
 def export_summary(args):
     """Counts and sums per group and currency (never added across currencies)."""
     group_by = summaries.validate_group_by(args["group_by"])

@@ -28,9 +28,9 @@ def _headers(project) -> dict:
 
 
 @blp.route("", methods=["GET"])
+@token_required()
 @blp.arguments(ProjectQueryArgsSchema, location="query", unknown=RAISE, as_kwargs=False)
 @document(200, ProjectPageSchema, errors=(401, 403, 422, 429))
-@token_required()
 def project_list(args):
     """List projects, filtered and sorted, a page at a time.
 
@@ -52,9 +52,9 @@ def project_list(args):
 
 
 @blp.route("", methods=["POST"])
+@token_required(write=True, roles=("ministry",))
 @document(201, ProjectOutSchema, body=ProjectInputSchema, errors=(400, 401, 403, 409, 413, 415, 422, 429),
           headers=("Location", "ETag"), idempotent=True)
-@token_required(write=True, roles=("ministry",))
 def project_create():
     """Create a project; your ministry becomes its `reporting_org`.
 
@@ -78,10 +78,10 @@ def project_create():
 
 
 @blp.route("/batch", methods=["POST"])
+@token_required(write=True, roles=("ministry",))
 @blp.arguments(BatchQueryArgsSchema, location="query", unknown=RAISE, as_kwargs=False)
 @document(200, BatchResponseSchema, body=BATCH_BODY,
           errors=(400, 401, 403, 409, 413, 415, 422, 429), idempotent=True)
-@token_required(write=True, roles=("ministry",))
 def project_batch(args):
     """Create up to 500 projects at once.
 
@@ -107,8 +107,8 @@ def project_batch(args):
 
 
 @blp.route("/<int:project_id>", methods=["GET"])
-@document(200, ProjectOutSchema, errors=(401, 404, 429), headers=("ETag",), conditional_get=True)
 @token_required()
+@document(200, ProjectOutSchema, errors=(401, 404, 429), headers=("ETag",), conditional_get=True)
 def project_get(project_id: int):
     """One project. Send `If-None-Match` with its ETag to get 304 when unchanged."""
     project = projects.project_get(project_id)
@@ -121,10 +121,10 @@ def project_get(project_id: int):
 
 
 @blp.route("/<int:project_id>", methods=["PUT"])
+@token_required(write=True, roles=("ministry",))
 @document(200, ProjectOutSchema, body=ProjectInputSchema,
           errors=(400, 401, 403, 404, 412, 413, 415, 422, 428, 429), headers=("ETag",),
           if_match=True)
-@token_required(write=True, roles=("ministry",))
 def project_replace(project_id: int):
     """Replace a project's record as a whole (fields left out take their defaults)."""
     payload = read_json()
@@ -134,10 +134,10 @@ def project_replace(project_id: int):
 
 
 @blp.route("/<int:project_id>", methods=["PATCH"])
+@token_required(write=True, roles=("ministry",))
 @document(200, ProjectOutSchema, body={"type": "object", "description": "A JSON merge patch (RFC 7396) of the project record."},
           errors=(400, 401, 403, 404, 412, 413, 415, 422, 428, 429), headers=("ETag",),
           if_match=True, merge_patch=True)
-@token_required(write=True, roles=("ministry",))
 def project_patch(project_id: int):
     """Change some fields with a JSON merge patch (RFC 7396); the result is validated whole."""
     patch = read_json()
@@ -147,9 +147,9 @@ def project_patch(project_id: int):
 
 
 @blp.route("/<int:project_id>", methods=["DELETE"])
+@token_required(write=True, roles=("ministry",))
 @document(200, ProjectOutSchema, errors=(401, 403, 404, 412, 428, 429), headers=("ETag",),
           if_match=True)
-@token_required(write=True, roles=("ministry",))
 def project_withdraw(project_id: int):
     """Withdraw a project: it is kept, marked withdrawn and hidden from lists
     (`include_withdrawn=true` shows it); its history stays."""
@@ -159,8 +159,8 @@ def project_withdraw(project_id: int):
 
 
 @blp.route("/<int:project_id>/history", methods=["GET"])
-@document(200, HistorySchema, errors=(401, 404, 429))
 @token_required()
+@document(200, HistorySchema, errors=(401, 404, 429))
 def project_history(project_id: int):
     """Every version of a project, oldest first: who, when, and a field-level diff."""
     return json_response({"items": projects.project_history(project_id, current_actor())})

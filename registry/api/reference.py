@@ -17,9 +17,9 @@ document = documenter(blp)
 
 
 @blp.route("/countries", methods=["GET"])
+@token_required()
 @blp.arguments(CountryQueryArgsSchema, location="query", unknown=RAISE, as_kwargs=False)
 @document(200, CountryListSchema, errors=(401, 422, 429))
-@token_required()
 def country_list(args):
     """Every ISO 3166-1 country with its M49 region, project count and committed totals.
 
@@ -31,17 +31,17 @@ def country_list(args):
 
 
 @blp.route("/countries/<code>", methods=["GET"])
+@token_required()
 @blp.arguments(CountryQueryArgsSchema, location="query", unknown=RAISE, as_kwargs=False)
 @document(200, CountrySchema, errors=(401, 404, 422, 429))
-@token_required()
 def country_get(args, code: str):
     """One country by alpha-2, alpha-3 or numeric code, with its subdivisions."""
     return json_response(countries.country_with_projects(code, args["lang"]))
 
 
 @blp.route("/sectors", methods=["GET"])
-@document(200, SectorListSchema, errors=(401, 429))
 @token_required()
+@document(200, SectorListSchema, errors=(401, 429))
 def sector_list():
     """The OECD DAC 5-digit purpose codes (withdrawn ones marked) with category and group."""
     return json_response({"items": [

@@ -39,9 +39,9 @@ class RulesSchema(Schema):
 
 
 @blp.route("/reviews", methods=["GET"])
+@token_required(roles=("reviewer", "admin"))
 @blp.arguments(ReviewQueueArgsSchema, location="query", unknown=RAISE, as_kwargs=False)
 @document(200, ProjectPageSchema, errors=(401, 403, 422, 429))
-@token_required(roles=("reviewer", "admin"))
 def review_queue(args):
     """The review queue: projects in a review status (pending by default), oldest first."""
     actor = current_actor()
@@ -51,9 +51,9 @@ def review_queue(args):
 
 
 @blp.route("/projects/<int:project_id>/review", methods=["POST"])
+@token_required(write=True, roles=("reviewer",))
 @document(200, ProjectOutSchema, body=ReviewDecisionSchema,
           errors=(400, 401, 403, 404, 413, 415, 422, 429), headers=("ETag",))
-@token_required(write=True, roles=("reviewer",))
 def review_decide(project_id: int):
     """Record a review decision (`{status, note}`); decisions are never edited or deleted."""
     body = read_json()
@@ -72,8 +72,8 @@ def review_decide(project_id: int):
 
 
 @blp.route("/screening/rules", methods=["GET"])
-@document(200, RulesSchema, errors=(401, 429))
 @token_required()
+@document(200, RulesSchema, errors=(401, 429))
 def screening_rules():
     """The active screening rules and lists, with the ruleset version and their sources."""
     return json_response(screening.active_ruleset().describe())
