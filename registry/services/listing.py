@@ -10,9 +10,11 @@ import base64
 import binascii
 import datetime as dt
 import json
+from collections import defaultdict
 from dataclasses import dataclass
+from types import SimpleNamespace
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.sql import ColumnElement
 
 from registry import reference
@@ -25,6 +27,7 @@ from registry.models import (
     ProjectSector,
     RefCountry,
     RefSector,
+    ReviewDecision,
 )
 from registry.screening import REVIEWABLE
 from registry.services import screening
@@ -34,7 +37,7 @@ from registry.services.errors import PermissionDenied, ValidationFailed
 
 @dataclass
 class Page:
-    items: list[Project]
+    items: list[SimpleNamespace]  # project views: see `project_views`
     next_cursor: str | None
 
 
@@ -48,6 +51,9 @@ SECURITY_FILTERS = ("flagged", "flag", "severity", "review_status")
 def project_filter(filters: dict, viewer: Actor) -> list[ColumnElement]:
     """WHERE conditions for the filters; absent filters add nothing.
 
+    Child-table filters are `id IN (SELECT project_id …)`, so SQLite starts from the
+    selective index (a country's few hundred projects) instead of testing every row.
+
     Raises PermissionDenied when a viewer who may not see screening filters by it.
     """
     conditions: list[ColumnElement] = []
@@ -56,39 +62,39 @@ def project_filter(filters: dict, viewer: Actor) -> list[ColumnElement]:
         raise PermissionDenied(f"Partner ministries cannot filter by security flag or review "
                                f"status ({', '.join(used)}).")
     if filters.get("flagged") is not None:
-        reviewable = exists().where(ProjectFlag.project_id == Project.id,
-                                    ProjectFlag.severity.in_(REVIEWABLE))
+        reviewable = Project.id.in_(select(ProjectFlag.project_id).where(
+            ProjectFlag.severity.in_(REVIEWABLE)))
         conditions.append(reviewable if filters["flagged"] else ~reviewable)
     if filters.get("flag"):
-        conditions.append(exists().where(ProjectFlag.project_id == Project.id,
-                                         ProjectFlag.code.in_(filters["flag"])))
+        conditions.append(Project.id.in_(select(ProjectFlag.project_id).where(
+            ProjectFlag.code.in_(filters["flag"]))))
     if filters.get("severity"):
-        conditions.append(exists().where(ProjectFlag.project_id == Project.id,
-                                         ProjectFlag.severity.in_(filters["severity"])))
+        conditions.append(Project.id.in_(select(ProjectFlag.project_id).where(
+            ProjectFlag.severity.in_(filters["severity"]))))
     if filters.get("review_status"):
         conditions.append(Project.review_status.in_(filters["review_status"]))
     if not filters.get("include_withdrawn"):
         conditions.append(Project.withdrawn_at.is_(None))
     countries = set(filters.get("country") or [])
     if countries:
-        conditions.append(exists().where(ProjectCountry.project_id == Project.id,
-                                         ProjectCountry.code.in_(sorted(countries))))
+        conditions.append(Project.id.in_(select(ProjectCountry.project_id).where(
+            ProjectCountry.code.in_(sorted(countries)))))
     regions = filters.get("region") or []
     if regions:
         in_regions = sorted({c for r in regions for c in reference.countries_in_region(r)})
-        conditions.append(exists().where(ProjectCountry.project_id == Project.id,
-                                         ProjectCountry.code.in_(in_regions)))
+        conditions.append(Project.id.in_(select(ProjectCountry.project_id).where(
+            ProjectCountry.code.in_(in_regions))))
     sectors = filters.get("sector") or []
     if sectors:
         codes = [s for s in sectors if len(s) == 5]
         categories = [s for s in sectors if len(s) == 3]
-        conditions.append(exists().where(ProjectSector.project_id == Project.id, or_(
-            ProjectSector.code.in_(codes), ProjectSector.category.in_(categories))))
+        conditions.append(Project.id.in_(select(ProjectSector.project_id).where(or_(
+            ProjectSector.code.in_(codes), ProjectSector.category.in_(categories)))))
     groups = filters.get("sector_group") or []
     if groups:
         codes = sorted(code for code, s in reference.sectors().items() if s.group in groups)
-        conditions.append(exists().where(ProjectSector.project_id == Project.id,
-                                         ProjectSector.code.in_(codes)))
+        conditions.append(Project.id.in_(select(ProjectSector.project_id).where(
+            ProjectSector.code.in_(codes))))
     if filters.get("status"):
         conditions.append(Project.status.in_(filters["status"]))
     if filters.get("instrument"):
@@ -152,11 +158,44 @@ def project_page(filters: dict, viewer: Actor, *, sort: str = "-updated_at", lim
         else:
             conditions.append(or_(column > value, and_(column == value, Project.id > last_id)))
     order = (column.desc(), Project.id.desc()) if descending else (column.asc(), Project.id.asc())
-    rows = list(db.session.scalars(select(Project).where(*conditions).order_by(*order)
-                                   .limit(limit + 1)))
+    rows = db.session.execute(view_query().where(*conditions).order_by(*order)
+                              .limit(limit + 1)).all()
     more = len(rows) > limit
-    items = rows[:limit]
+    items = project_views(rows[:limit], viewer)
     return Page(items, _cursor_encode(sort, items[-1]) if more else None)
+
+
+# Everything a project document needs, read with Core: no ORM instances on hot paths.
+_VIEW_COLUMNS = [c for c in Project.__table__.c if c.name != "search_text"]
+
+
+def view_query():
+    """SELECT of the project columns and the reporting org's ref and name."""
+    return (select(*_VIEW_COLUMNS, Organisation.ref.label("org_ref"),
+                   Organisation.name.label("org_name"))
+            .join(Organisation, Organisation.id == Project.reporting_org_id))
+
+
+def project_views(rows, viewer: Actor) -> list[SimpleNamespace]:
+    """Rows of `view_query` as objects that read like a Project (for project_document),
+    with their flags (and, for those who may see them, decisions) loaded in one query each."""
+    ids = [row.id for row in rows]
+    flags: dict[int, list] = defaultdict(list)
+    decisions: dict[int, list] = defaultdict(list)
+    if ids:
+        for flag in db.session.execute(select(ProjectFlag.__table__)
+                                       .where(ProjectFlag.project_id.in_(ids))
+                                       .order_by(ProjectFlag.project_id, ProjectFlag.position)):
+            flags[flag.project_id].append(flag)
+        if viewer.role in screening.FULL_VIEW_ROLES:
+            for decision in db.session.execute(select(ReviewDecision.__table__)
+                                               .where(ReviewDecision.project_id.in_(ids))
+                                               .order_by(ReviewDecision.id)):
+                decisions[decision.project_id].append(decision)
+    return [SimpleNamespace(**row._mapping,
+                            reporting_org=SimpleNamespace(ref=row.org_ref, name=row.org_name),
+                            flags=flags[row.id], decisions=decisions[row.id])
+            for row in rows]
 
 
 FACETS = ("region", "country", "sector_group", "status", "instrument", "flag", "review_status")
