@@ -362,3 +362,17 @@ def test_expired_idempotency_keys_are_purged_and_reusable(app, jp, ministry):
     result = app.test_cli_runner().invoke(args=["tokens", "purge-idempotency-keys"])
     assert "1 expired idempotency keys deleted" in result.output
     assert db.session.scalars(select(IdempotencyKey.key)).all() == ["new"]
+
+
+def test_list_items_equal_the_records_stored_or_not(jp, listed):
+    from sqlalchemy import text
+
+    db.session.execute(text("UPDATE projects SET document = NULL WHERE identifier = 'JP-2'"))
+    db.session.commit()
+    items = jp.get(f"{URL}?limit=10").get_json()["items"]
+    assert len(items) == 3
+    for item in items:
+        assert item == jp.get(f"{URL}/{item['id']}").get_json()
+    own = next(i for i in items if i["identifier"] == "JP-1")
+    other = next(i for i in items if i["identifier"] == "AU-1")
+    assert "security" in own and "security" not in other

@@ -1,7 +1,9 @@
 """/api/v1/projects: partner ministries list, create, read, replace, patch, withdraw."""
 from __future__ import annotations
 
-from flask import request, url_for
+import json
+
+from flask import Response, request, url_for
 from flask_smorest import Blueprint
 from marshmallow import RAISE
 
@@ -41,14 +43,15 @@ def project_list(args):
     """
     actor = current_actor()
     page = listing.project_page(args, actor, sort=args["sort"], limit=args["limit"],
-                                cursor=args.get("cursor"))
+                                cursor=args.get("cursor"), stored_documents=True)
     next_url = None
     if page.next_cursor:
         query = request.args.to_dict(flat=False)
         query["cursor"] = [page.next_cursor]
         next_url = url_for("projects.project_list", _external=True, **query)
-    return json_response({"items": [projects.project_document(p, actor) for p in page.items],
-                          "next": next_url})
+    items = ",".join(projects.document_json(p, actor) for p in page.items)
+    body = f'{{"items":[{items}],"next":{json.dumps(next_url)}}}'
+    return Response(body, mimetype="application/json")
 
 
 @blp.route("", methods=["POST"])

@@ -46,6 +46,9 @@ class Project(db.Model):
     tags: Mapped[list] = mapped_column(JSONDocument)
     # Lower-cased identifier, title, description, participant and vendor names, for `q`.
     search_text: Mapped[str] = mapped_column(Text, default="")
+    # The project's JSON document (security aside) as the API returns it, written with
+    # every version so a list page is a concatenation of stored text.
+    document: Mapped[str | None] = mapped_column(Text)
     version: Mapped[int] = mapped_column(Integer)
     # Screening: see registry/screening. `review_status` moves only by reviewers'
     # decisions, or back to pending when the flags change after one.

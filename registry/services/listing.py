@@ -143,9 +143,12 @@ def _cursor_decode(sort: str, cursor: str):
 
 
 def project_page(filters: dict, viewer: Actor, *, sort: str = "-updated_at", limit: int = 50,
-                 cursor: str | None = None) -> Page:
+                 cursor: str | None = None, stored_documents: bool = False) -> Page:
     """One page of projects matching `filters`.
 
+    With `stored_documents`, the items carry only what `document_json` needs (the
+    stored document, ownership, review status, flags), which keeps the API's list
+    from decoding every JSON column of every row.
     Raises ValidationFailed for a bad cursor, PermissionDenied for a forbidden filter.
     """
     column = _sort_column(sort)
@@ -158,10 +161,13 @@ def project_page(filters: dict, viewer: Actor, *, sort: str = "-updated_at", lim
         else:
             conditions.append(or_(column > value, and_(column == value, Project.id > last_id)))
     order = (column.desc(), Project.id.desc()) if descending else (column.asc(), Project.id.asc())
-    rows = db.session.execute(view_query().where(*conditions).order_by(*order)
-                              .limit(limit + 1)).all()
+    query = stored_query() if stored_documents else view_query()
+    rows = db.session.execute(query.where(*conditions).order_by(*order).limit(limit + 1)).all()
     more = len(rows) > limit
-    items = project_views(rows[:limit], viewer)
+    rows = rows[:limit]
+    if stored_documents and any(row.document is None for row in rows):
+        rows = _full_rows_where_unstored(rows)
+    items = project_views(rows, viewer)
     return Page(items, _cursor_encode(sort, items[-1]) if more else None)
 
 
@@ -174,6 +180,26 @@ def view_query():
     return (select(*_VIEW_COLUMNS, Organisation.ref.label("org_ref"),
                    Organisation.name.label("org_name"))
             .join(Organisation, Organisation.id == Project.reporting_org_id))
+
+
+_STORED_COLUMNS = [Project.id, Project.document, Project.reporting_org_id, Project.review_status,
+                   Project.ruleset_version, *(getattr(Project, name) for name in
+                                              ("updated_at", "created_at", "identifier", "title",
+                                               "start_year"))]
+
+
+def stored_query():
+    """SELECT of what a stored document needs around it (and the sortable columns)."""
+    return (select(*_STORED_COLUMNS, Organisation.ref.label("org_ref"),
+                   Organisation.name.label("org_name"))
+            .join(Organisation, Organisation.id == Project.reporting_org_id))
+
+
+def _full_rows_where_unstored(rows) -> list:
+    """Rows written before documents were stored are read in full, to be rendered."""
+    missing = [row.id for row in rows if row.document is None]
+    full = {row.id: row for row in db.session.execute(view_query().where(Project.id.in_(missing)))}
+    return [full.get(row.id, row) for row in rows]
 
 
 def project_views(rows, viewer: Actor) -> list[SimpleNamespace]:

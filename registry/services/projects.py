@@ -7,12 +7,13 @@ bumps `version`. Callers pass the version they read; a stale one is refused.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
 from marshmallow import ValidationError
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -173,6 +174,22 @@ def project_document(project: Project, viewer: Actor | None = None) -> dict:
     return document
 
 
+def document_text(project) -> str:
+    """The stored JSON of a project's document (no security): what list pages concatenate."""
+    return json.dumps(project_document(project), ensure_ascii=False, separators=(",", ":"))
+
+
+def document_json(view, viewer: Actor) -> str:
+    """A project's document as JSON text for `viewer`: the stored text, with the security
+    block the viewer may see spliced in (rendered afresh where nothing is stored yet)."""
+    text = view.document or document_text(view)
+    security = screening.security_view(view, viewer)
+    if security is None:
+        return text
+    return text[:-1] + ',"security":' + json.dumps(security, ensure_ascii=False,
+                                                   separators=(",", ":")) + "}"
+
+
 def diff(old: Mapping | None, new: Mapping, prefix: str = "") -> list[dict]:
     """Field-level differences: objects are compared key by key, lists and values whole."""
     changes = []
@@ -276,6 +293,9 @@ def record_version(project: Project, action: str, actor: Actor, old: dict | None
         project_id=project.id, version=project.version, action=action, actor=actor.label,
         record=record, changes=changes, note=note,
     ))
+    # A Core UPDATE: the stored document is derived, so writing it is no new version.
+    db.session.execute(update(Project.__table__).where(Project.__table__.c.id == project.id)
+                       .values(document=document_text(project)))
 
 
 def _commit_or_translate(identifier: str) -> None:

@@ -5,6 +5,7 @@ import json
 import random
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from types import SimpleNamespace
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -28,7 +29,13 @@ from registry.models.types import utcnow
 from registry.services import accounts
 from registry.services import screening as screening_service
 from registry.services.actors import Actor
-from registry.services.projects import jsonable, project_columns, project_create, share_rows
+from registry.services.projects import (
+    document_text,
+    jsonable,
+    project_columns,
+    project_create,
+    share_rows,
+)
 
 DEMO_DIR = reference.SEED_DIR / "demo"
 
@@ -182,6 +189,8 @@ def synthetic_generate(count: int, *, seed: int = 1, batch_size: int = 5_000,
     rng = random.Random(seed)
     pools = _pools()
     org_ids = _synthetic_org_ids()
+    orgs = {org.id: SimpleNamespace(ref=org.ref, name=org.name)
+            for org in db.session.scalars(select(Organisation).where(Organisation.id.in_(org_ids)))}
     ruleset = screening_service.active_ruleset()
     today = date.today()
     written = 0
@@ -195,11 +204,15 @@ def synthetic_generate(count: int, *, seed: int = 1, batch_size: int = 5_000,
             data = synthetic_record(rng, project_id, pools, today)
             project_flags = screening.screen(data, ruleset)
             review = "pending" if screening.needs_review(project_flags) else "not_required"
-            projects.append({**project_columns(data), "id": project_id,
-                             "reporting_org_id": org_ids[project_id % len(org_ids)],
-                             "version": 1, "created_at": now, "updated_at": now,
-                             "review_status": review, "review_status_since": now,
-                             "ruleset_version": ruleset.version})
+            row = {**project_columns(data), "id": project_id,
+                   "reporting_org_id": org_ids[project_id % len(org_ids)],
+                   "version": 1, "created_at": now, "updated_at": now,
+                   "review_status": review, "review_status_since": now,
+                   "ruleset_version": ruleset.version, "withdrawn_at": None}
+            org = orgs[row["reporting_org_id"]]
+            row["document"] = document_text(SimpleNamespace(
+                **row, reporting_org=org, flags=project_flags, decisions=[]))
+            projects.append(row)
             flags += [{**row, "project_id": project_id}
                       for row in screening_service.flag_rows(project_flags)]
             country_rows, sector_rows = share_rows(data)
