@@ -367,6 +367,10 @@ def test_expired_idempotency_keys_are_purged_and_reusable(app, jp, ministry):
 def test_list_items_equal_the_records_stored_or_not(jp, listed):
     from sqlalchemy import text
 
+    from registry.database import begin_write
+
+    db.session.rollback()
+    begin_write()
     db.session.execute(text("UPDATE projects SET document = NULL WHERE identifier = 'JP-2'"))
     db.session.commit()
     items = jp.get(f"{URL}?limit=10").get_json()["items"]
