@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import csv
 import io
+from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 
-from sqlalchemy import select
+from sqlalchemy import String, select, type_coerce
 
 from registry import reference
 from registry.extensions import db
-from registry.models import Project
+from registry.models import Organisation, Project, ProjectFlag
 from registry.services import countries, listing, screening
 from registry.services.actors import Actor
 
@@ -60,61 +61,78 @@ def _shares(entries: list[dict]) -> list[tuple[str, Decimal]]:
             for i, e in enumerate(entries)]
 
 
-def _security_columns(project: Project, viewer: Actor) -> tuple[str, str]:
-    """Flag codes with severity and the review status: what every role that may see a
-    project's screening sees. Rationale and reviewers' notes never go into a CSV."""
-    if not screening.can_see_security(viewer, project):
-        return "", ""
-    return "; ".join(f"{f.code}:{f.severity}" for f in project.flags), project.review_status
+# Dates are read as the database's ISO text: no parsing just to print them again.
+_DATES = tuple(type_coerce(column, String) for column in (
+    Project.planned_start, Project.planned_end, Project.actual_start, Project.actual_end))
+_EXPORT_COLUMNS = (Project.id, Project.identifier, Project.title, Project.status,
+                   Project.instrument, Project.currency, Project.amount, *_DATES,
+                   Project.recipient_countries, Project.sectors, Project.participants,
+                   Project.updated_at, Project.reporting_org_id, Project.review_status)
+
+
+def _flags_by_project(ids: list[int]) -> dict[int, str]:
+    """`CODE:severity; …` per project, for one batch of ids (one query)."""
+    found: dict[int, list[str]] = defaultdict(list)
+    rows = db.session.execute(select(ProjectFlag.project_id, ProjectFlag.code, ProjectFlag.severity)
+                              .where(ProjectFlag.project_id.in_(ids))
+                              .order_by(ProjectFlag.project_id, ProjectFlag.position))
+    for project_id, code, severity in rows:
+        found[project_id].append(f"{code}:{severity}")
+    return {project_id: "; ".join(codes) for project_id, codes in found.items()}
 
 
 def project_rows(filters: dict, viewer: Actor, shape: str, base_url: str,
-                 batch: int = 1000) -> Iterator[list[str]]:
-    """Rows (header first) for the projects matching `filters`, read in batches."""
+                 batch: int = 2000) -> Iterator[list[str]]:
+    """Rows (header first) for the projects matching `filters`.
+
+    Read with Core through a server-side cursor, `batch` rows at a time, with one
+    flags query per batch: memory stays flat and no ORM objects are built. Flag codes
+    with severity and the review status go only to those who may see a project's
+    screening; rationale and reviewers' notes never go into a CSV.
+    """
     yield list(columns_for(shape))
     regions = reference.regions()
     sectors = reference.sectors()
-    query = (select(Project).where(*listing.project_filter(filters, viewer))
-             .order_by(Project.id).execution_options(yield_per=batch))
-    for project in db.session.scalars(query):
-        db.session.expunge(project)  # keep the identity map from growing with the export
-        flags, review = _security_columns(project, viewer)
-        common = {
-            "identifier": project.identifier, "title": project.title, "status": project.status,
-            "reporting_org": project.reporting_org.ref, "instrument": project.instrument,
-            "currency": project.currency, "flags": flags, "review_status": review,
-            "updated_at": project.updated_at.isoformat(timespec="seconds"),
-            "url": f"{base_url}/projects/{project.id}",
-        }
-        if shape == "project":
-            codes = [c["code"] for c in project.recipient_countries]
-            row = {
-                **common,
-                "recipient_country_codes": "; ".join(codes),
-                "recipient_country_names": "; ".join(countries.country_name(c) for c in codes),
-                "regions": "; ".join(dict.fromkeys(
-                    regions[c].subregion_name for c in codes if c in regions)),
-                "sector_codes": "; ".join(s["code"] for s in project.sectors),
-                "sector_names": "; ".join(sectors[s["code"]].name for s in project.sectors),
-                "amount": str(project.amount),
-                "planned_start": project.planned_start, "planned_end": project.planned_end,
-                "actual_start": project.actual_start, "actual_end": project.actual_end,
-                "participants": "; ".join(f"{p['name']} ({p['role']})"
-                                          for p in project.participants),
-            }
-            yield [safe_cell(row[c]) for c in PROJECT_COLUMNS]
-            continue
-        entries = project.recipient_countries if shape == "country" else project.sectors
-        for code, percentage in _shares(entries):
-            share = (project.amount * percentage / 100).quantize(CENT, ROUND_HALF_EVEN)
-            if shape == "country":
-                row = {**common, "country_code": code, "country_name": countries.country_name(code),
-                       "region": regions[code].subregion_name if code in regions else ""}
-            else:
-                row = {**common, "sector_code": code, "sector_name": sectors[code].name,
-                       "sector_group": sectors[code].group}
-            row.update(share_percentage=format(percentage.normalize(), "f"), share_amount=share)
-            yield [safe_cell(row[c]) for c in EXPLODED_COLUMNS[shape]]
+    sees_all = screening.can_filter_by_security(viewer)
+    query = (select(*_EXPORT_COLUMNS, Organisation.ref)
+             .join(Organisation, Organisation.id == Project.reporting_org_id)
+             .where(*listing.project_filter(filters, viewer)).order_by(Project.id))
+    result = db.session.execute(query, execution_options={"stream_results": True,
+                                                          "yield_per": batch})
+    for rows in result.partitions():
+        visible = [r.id for r in rows if sees_all or (viewer.is_ministry and
+                                                        r.reporting_org_id == viewer.organisation_id)]
+        flags = _flags_by_project(visible) if visible else {}
+        shown = set(visible)
+        for r in rows:
+            security = (flags.get(r.id, ""), r.review_status) if r.id in shown else ("", "")
+            common = (r.identifier, r.title, r.status, r.ref)
+            tail = (*security, r.updated_at.isoformat(timespec="seconds"),
+                    f"{base_url}/projects/{r.id}")
+            if shape == "project":
+                codes = [c["code"] for c in r.recipient_countries]
+                cells = (*common, "; ".join(codes),
+                         "; ".join(countries.country_name(c) for c in codes),
+                         "; ".join(dict.fromkeys(regions[c].subregion_name
+                                                 for c in codes if c in regions)),
+                         "; ".join(s["code"] for s in r.sectors),
+                         "; ".join(sectors[s["code"]].name for s in r.sectors),
+                         r.instrument, r.amount, r.currency, r[7], r[8], r[9], r[10],
+                         "; ".join(f"{p['name']} ({p['role']})" for p in r.participants),
+                         *tail)
+                yield [safe_cell(c) for c in cells]
+                continue
+            entries = r.recipient_countries if shape == "country" else r.sectors
+            for code, percentage in _shares(entries):
+                share = (r.amount * percentage / 100).quantize(CENT, ROUND_HALF_EVEN)
+                if shape == "country":
+                    place = (code, countries.country_name(code),
+                             regions[code].subregion_name if code in regions else "")
+                else:
+                    place = (code, sectors[code].name, sectors[code].group)
+                cells = (*common, *place, format(percentage.normalize(), "f"), share,
+                         r.currency, r.instrument, *tail)
+                yield [safe_cell(c) for c in cells]
 
 
 def csv_stream(rows: Iterable[list[str]], *, bom: bool = False, chunk_rows: int = 500) -> Iterator[bytes]:

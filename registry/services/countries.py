@@ -34,6 +34,7 @@ def translate(domain: str, text: str, language: str) -> str:
     return _translator(domain, language).gettext(text) if text else text
 
 
+@cache
 def country_name(alpha2: str, language: str = "en") -> str:
     """The common name of a country (`Vietnam`, `ベトナム`); the code itself if unknown."""
     country = pycountry.countries.get(alpha_2=alpha2)
