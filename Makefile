@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/test
 
-.PHONY: run test test-sqlite test-postgres install clean
+.PHONY: run test test-sqlite test-postgres bench install clean
 
 # Install into .venv whenever the requirements change.
 $(BIN)/.installed: requirements.txt requirements-test.txt
@@ -40,6 +40,10 @@ test-postgres:
 	else \
 		echo "SKIPPED: PostgreSQL is not reachable at $(PG_TEST_URL); set PG_TEST_URL to run the suite on it." >&2; \
 	fi
+
+## make bench: the registry against a bare Flask route, Datasette and sqlite3 (see benchmarks/README.md)
+bench: install
+	$(BIN)/python benchmarks/run.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

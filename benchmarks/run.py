@@ -28,7 +28,6 @@ import http.client
 import json
 import os
 import platform
-import random
 import runpy
 import secrets
 import shutil
@@ -367,9 +366,9 @@ class RssSampler:
 
 # ---------------------------------------------------------------- 2. the registry database
 
-def flask(env: dict, *args: str, stdin: str | None = None) -> str:
+def flask(env: dict, *args: str) -> str:
     done = subprocess.run([str(VENV_BIN / "flask"), "--app", "wsgi", *args], cwd=REPO, env=env,
-                          input=stdin, capture_output=True, text=True)
+                          stdin=subprocess.DEVNULL, capture_output=True, text=True)
     if done.returncode != 0:
         raise RuntimeError(f"flask {' '.join(args)} failed ({done.returncode}):\n"
                            f"{done.stdout}\n{done.stderr}")
@@ -397,11 +396,14 @@ def build_registry(env: dict, count: int) -> str:
 
 def common_country(db_path: Path) -> tuple[str, int]:
     """The country that is most often the first recipient of projects in implementation."""
-    with sqlite3.connect(f"file:{db_path}?mode=ro", uri=True) as conn:
+    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    try:
         return conn.execute(
             "SELECT pc.code, count(*) FROM project_countries pc JOIN projects p ON p.id = "
             "pc.project_id WHERE pc.position = 0 AND p.status = 'implementation' "
             "GROUP BY pc.code ORDER BY count(*) DESC, pc.code LIMIT 1").fetchone()
+    finally:
+        conn.close()
 
 
 # ---------------------------------------------------------------- 3. the flat table
@@ -520,8 +522,12 @@ def report(results: dict) -> str:
     add = lines.append
     add("")
     add("=" * 96)
-    add(f"Registry benchmark: {cfg['count']:,} projects; gunicorn {cfg['gunicorn']}; "
-        f"{cfg['concurrency']} client threads; {cfg['cpus']} CPUs")
+    add(f"Registry benchmark at {cfg['revision']}: {cfg['count']:,} projects; gunicorn "
+        f"{cfg['gunicorn']}; {cfg['concurrency']} client threads; {cfg['cpus']} CPUs")
+    load_average = cfg["load_average_at_start"]
+    busy = (" (the machine was not idle: absolute numbers suffer, ratios less so)"
+            if load_average > 0.5 else "")
+    add(f"1-minute load average at the start: {load_average:.2f}{busy}")
     add("=" * 96)
     lst = results["list"]
     add(f"LIST  {cfg['rounds']} interleaved rounds of <= {cfg['requests']} requests or "
@@ -624,6 +630,19 @@ def parse_args() -> argparse.Namespace:
     return args
 
 
+def git_revision() -> str:
+    """The commit measured, `+dirty` when the registry's files (benchmarks/ aside) have
+    uncommitted changes (read-only: `--no-optional-locks` keeps git from touching its index)."""
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", "--no-optional-locks", *args], cwd=REPO,
+                              capture_output=True, text=True)
+        return done.stdout.strip() if done.returncode == 0 else ""
+
+    head = git("rev-parse", "--short", "HEAD") or "unknown"
+    changed = git("status", "--porcelain", "--untracked-files=no", "--", ".", ":!benchmarks")
+    return head + ("+dirty" if changed else "")
+
+
 def gunicorn_settings(env: dict) -> dict:
     saved = dict(os.environ)
     try:
@@ -636,6 +655,8 @@ def gunicorn_settings(env: dict) -> dict:
 
 
 def run(args, work: Path, servers: Servers) -> dict:
+    revision = git_revision()  # before anything imports the code
+    load_before = os.getloadavg()[0]
     db_path = work / "registry.sqlite"
     logs = work / "logs"
     logs.mkdir()
@@ -677,7 +698,7 @@ def run(args, work: Path, servers: Servers) -> dict:
     body_file.write_bytes(page)
 
     export_path = "/api/v1/exports/projects.csv"
-    status, _, probe = get(registry_port, export_path + "?country=ZZ", auth)
+    status, _, _ = get(registry_port, export_path + "?status=cancelled&country=" + country, auth)
     if status == 404:
         raise RuntimeError(f"{export_path} answered 404: this checkout has no API CSV export "
                            "yet (registry/api/exports.py).")
@@ -719,7 +740,6 @@ def run(args, work: Path, servers: Servers) -> dict:
         {"name": "datasette", "port": datasette_port, "path": datasette_path, "headers": {},
          "items": len(json.loads(ds_page))},
     ]
-    random.seed(1)
     log(f"LIST: warming up, then {args.rounds} rounds x 3 contenders")
     list_results = measure_list(contenders, args)
     for contender in contenders:
@@ -805,6 +825,8 @@ def run(args, work: Path, servers: Servers) -> dict:
         "config": {"count": args.count, "rounds": args.rounds, "csv_rounds": args.csv_rounds,
                    "concurrency": args.concurrency, "requests": args.requests,
                    "seconds": args.seconds, "quick": args.quick, "country": country,
+                   "revision": revision,
+                   "load_average_at_start": round(load_before, 2),
                    "gunicorn": f"{settings['workers']} x {settings['threads']} "
                                f"{settings['worker_class']}",
                    "gunicorn_settings": settings, "cpus": os.cpu_count(),
