@@ -28,6 +28,9 @@ class RegistryApi(Api):
     DEFAULT_ERROR_RESPONSE_NAME = None
 
 
+# Bearer-token blueprints: rate-limited, and exempt from the pages' cookie CSRF checks.
+API_BLUEPRINTS = (projects.blp, reference.blp, reviews.blp, exports.blp)
+
 api = RegistryApi(spec_kwargs={"info": {"description": API_DESCRIPTION}})
 docs_bp = Blueprint("api_docs", __name__)
 SWAGGER_DIR = Path(swagger_ui_bundle.swagger_ui_path)
@@ -60,7 +63,7 @@ def init_api(app: Flask) -> None:
     app.config.setdefault("API_RATE_LIMIT", "600 per minute")
     app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
     limiter.init_app(app)
-    for blp in (projects.blp, reference.blp, reviews.blp, exports.blp):
+    for blp in API_BLUEPRINTS:
         limiter.limit(api_rate_limit)(blp)
         api.register_blueprint(blp)
     app.register_blueprint(docs_bp)

@@ -224,7 +224,6 @@ def project_views(rows, viewer: Actor) -> list[SimpleNamespace]:
             for row in rows]
 
 
-FACETS = ("region", "country", "sector_group", "status", "instrument", "flag", "review_status")
 
 
 def project_count(filters: dict, viewer: Actor) -> int:

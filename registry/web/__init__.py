@@ -58,10 +58,7 @@ def init_web(app: Flask) -> None:
 
     app.register_blueprint(bp)
     # The API authenticates with bearer tokens, not cookies: CSRF does not apply there.
-    from registry.api import exports as api_exports
-    from registry.api import projects as api_projects
-    from registry.api import reference as api_reference
-    from registry.api import reviews as api_reviews
+    from registry.api import API_BLUEPRINTS
 
-    for api_bp in (api_projects.blp, api_reference.blp, api_reviews.blp, api_exports.blp):
+    for api_bp in API_BLUEPRINTS:
         csrf.exempt(api_bp)

@@ -15,23 +15,26 @@ from registry.web.projects import parse_query
 PREVIEW_ROWS = 10
 
 
-def _shape() -> str:
+def _export_request() -> tuple[dict, list[dict], str]:
+    """The list's filters, their problems, and the shape (`explode`) of this request."""
+    query, problems = parse_query(_without(request.args, "explode", "excel"))
     shape = request.args.get("explode") or "project"
     if shape not in exports.SHAPES:
         raise UnprocessableEntity(f"explode must be one of: country, sector (got {shape!r}).")
-    return shape
+    return query, problems, shape
+
+
+def _rows(query: dict, shape: str):
+    return exports.project_rows(query, current_actor(), shape, request.host_url.rstrip("/"))
 
 
 @bp.get("/exports")
 @signed_in()
 def exports_page():
     """Filters, the shape, a preview of the first rows, and the download link."""
-    actor = current_actor()
-    query, problems = parse_query(_without(request.args, "explode", "excel"))
-    shape = _shape()
-    total = listing.project_count(query, actor)
-    rows = list(islice(exports.project_rows(query, actor, shape, request.host_url.rstrip("/")),
-                       PREVIEW_ROWS + 1))
+    query, problems, shape = _export_request()
+    total = listing.project_count(query, current_actor())
+    rows = list(islice(_rows(query, shape), PREVIEW_ROWS + 1))
     return render_template("exports.html", header=rows[0], preview=rows[1:], total=total,
                            shape=shape, problems=problems), 422 if problems else 200
 
@@ -47,14 +50,11 @@ def _without(args, *names):
 @signed_in()
 def export_projects():
     """Every project matching the list's filters, streamed as CSV."""
-    actor = current_actor()
-    query, problems = parse_query(_without(request.args, "explode", "excel"))
+    query, problems, shape = _export_request()
     if problems:
         raise UnprocessableEntity("; ".join(f"{p['field']}: {p['message']}" for p in problems))
-    shape = _shape()
-    rows = exports.project_rows(query, actor, shape, request.host_url.rstrip("/"))
     what = "projects" if shape == "project" else f"projects-by-{shape}"
-    body = exports.csv_stream(rows, bom=request.args.get("excel") == "1")
+    body = exports.csv_stream(_rows(query, shape), bom=request.args.get("excel") == "1")
     return Response(stream_with_context(body), mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="{exports.export_filename(what)}"'})
 
