@@ -62,12 +62,41 @@ def _shares(entries: list[dict]) -> list[tuple[str, Decimal]]:
 
 
 # Dates are read as the database's ISO text: no parsing just to print them again.
-_DATES = tuple(type_coerce(column, String) for column in (
+_DATES = tuple(type_coerce(column, String).label(column.key) for column in (
     Project.planned_start, Project.planned_end, Project.actual_start, Project.actual_end))
 _EXPORT_COLUMNS = (Project.id, Project.identifier, Project.title, Project.status,
                    Project.instrument, Project.currency, Project.amount, *_DATES,
                    Project.recipient_countries, Project.sectors, Project.participants,
                    Project.updated_at, Project.reporting_org_id, Project.review_status)
+
+
+class RawLine(str):
+    """An already-encoded CSV line (with its line end) that csv_stream writes as it is."""
+
+
+def project_cells(project, org_ref: str) -> list[str]:
+    """The cells of a one-row-per-project export that depend only on the record, from
+    `identifier` to `participants`, neutralised."""
+    regions = reference.regions()
+    sectors = reference.sectors()
+    codes = [c["code"] for c in project.recipient_countries]
+    cells = (project.identifier, project.title, project.status, org_ref, "; ".join(codes),
+             "; ".join(countries.country_name(c) for c in codes),
+             "; ".join(dict.fromkeys(regions[c].subregion_name for c in codes if c in regions)),
+             "; ".join(s["code"] for s in project.sectors),
+             "; ".join(sectors[s["code"]].name for s in project.sectors),
+             project.instrument, Decimal(project.amount).quantize(CENT), project.currency,
+             project.planned_start, project.planned_end, project.actual_start,
+             project.actual_end,
+             "; ".join(f"{p['name']} ({p['role']})" for p in project.participants))
+    return [safe_cell(c) for c in cells]
+
+
+def encode_cells(cells: list[str]) -> str:
+    """Cells as one CSV line, without its line end."""
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="").writerow(cells)
+    return buffer.getvalue()
 
 
 def _flags_by_project(ids: list[int]) -> dict[int, str]:
@@ -91,6 +120,9 @@ def project_rows(filters: dict, viewer: Actor, shape: str, base_url: str,
     screening; rationale and reviewers' notes never go into a CSV.
     """
     yield list(columns_for(shape))
+    if shape == "project":
+        yield from _project_lines(filters, viewer, base_url, batch)
+        return
     regions = reference.regions()
     sectors = reference.sectors()
     sees_all = screening.can_filter_by_security(viewer)
@@ -109,19 +141,6 @@ def project_rows(filters: dict, viewer: Actor, shape: str, base_url: str,
             common = (r.identifier, r.title, r.status, r.ref)
             tail = (*security, r.updated_at.isoformat(timespec="seconds"),
                     f"{base_url}/projects/{r.id}")
-            if shape == "project":
-                codes = [c["code"] for c in r.recipient_countries]
-                cells = (*common, "; ".join(codes),
-                         "; ".join(countries.country_name(c) for c in codes),
-                         "; ".join(dict.fromkeys(regions[c].subregion_name
-                                                 for c in codes if c in regions)),
-                         "; ".join(s["code"] for s in r.sectors),
-                         "; ".join(sectors[s["code"]].name for s in r.sectors),
-                         r.instrument, r.amount, r.currency, r[7], r[8], r[9], r[10],
-                         "; ".join(f"{p['name']} ({p['role']})" for p in r.participants),
-                         *tail)
-                yield [safe_cell(c) for c in cells]
-                continue
             entries = r.recipient_countries if shape == "country" else r.sectors
             for code, percentage in _shares(entries):
                 share = (r.amount * percentage / 100).quantize(CENT, ROUND_HALF_EVEN)
@@ -135,15 +154,55 @@ def project_rows(filters: dict, viewer: Actor, shape: str, base_url: str,
                 yield [safe_cell(c) for c in cells]
 
 
+def _visible(rows, viewer: Actor) -> set[int]:
+    """Ids among `rows` whose screening the viewer may see (a ministry: its own)."""
+    if screening.can_filter_by_security(viewer):
+        return {r.id for r in rows}
+    if viewer.is_ministry:
+        return {r.id for r in rows if r.reporting_org_id == viewer.organisation_id}
+    return set()
+
+
+def _project_lines(filters: dict, viewer: Actor, base_url: str, batch: int) -> Iterator[RawLine]:
+    """One line per project from the stored cells (`Project.export_cells`, written with
+    every version), plus the reader's security columns, the time and the link."""
+    query = (select(Project.id, Project.export_cells, Project.reporting_org_id,
+                    Project.review_status, Project.updated_at)
+             .where(*listing.project_filter(filters, viewer)).order_by(Project.id))
+    result = db.session.execute(query, execution_options={"stream_results": True,
+                                                          "yield_per": batch})
+    for rows in result.partitions():
+        shown = _visible(rows, viewer)
+        flags = _flags_by_project(sorted(shown)) if shown else {}
+        missing = [r.id for r in rows if r.export_cells is None]
+        rendered = _render_cells(missing) if missing else {}
+        for r in rows:
+            stored = r.export_cells if r.export_cells is not None else rendered[r.id]
+            security = f"{flags.get(r.id, '')},{r.review_status}" if r.id in shown else ","
+            yield RawLine(f"{stored},{security},{r.updated_at.isoformat(timespec='seconds')},"
+                          f"{encode_cells([f'{base_url}/projects/{r.id}'])}\r\n")
+
+
+def _render_cells(ids: list[int]) -> dict[int, str]:
+    """Cells of projects stored before `export_cells` existed, rendered from their rows."""
+    rows = db.session.execute(select(*_EXPORT_COLUMNS, Organisation.ref)
+                              .join(Organisation, Organisation.id == Project.reporting_org_id)
+                              .where(Project.id.in_(ids)))
+    return {r.id: encode_cells(project_cells(r, r.ref)) for r in rows}
+
+
 def csv_stream(rows: Iterable[list[str]], *, bom: bool = False, chunk_rows: int = 500) -> Iterator[bytes]:
-    """CSV bytes, a few hundred rows at a time."""
+    """CSV bytes, a few hundred rows at a time; RawLine rows go through as they are."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     if bom:
         buffer.write("\ufeff")
     pending = 0
     for row in rows:
-        writer.writerow(row)
+        if isinstance(row, RawLine):
+            buffer.write(row)
+        else:
+            writer.writerow(row)
         pending += 1
         if pending >= chunk_rows:
             yield buffer.getvalue().encode("utf-8")

@@ -49,6 +49,8 @@ class Project(db.Model):
     # The project's JSON document (security aside) as the API returns it, written with
     # every version so a list page is a concatenation of stored text.
     document: Mapped[str | None] = mapped_column(Text)
+    # Likewise the project's cells of the one-row-per-project CSV export, encoded.
+    export_cells: Mapped[str | None] = mapped_column(Text)
     version: Mapped[int] = mapped_column(Integer)
     # Screening: see registry/screening. `review_status` moves only by reviewers'
     # decisions, or back to pending when the flags change after one.

@@ -21,6 +21,7 @@ from registry.database import begin_write
 from registry.extensions import db
 from registry.models import Organisation, Project, ProjectCountry, ProjectSector, ProjectVersion
 from registry.models.types import utcnow
+from registry import exports
 from registry.services import screening
 from registry.services.actors import Actor
 from registry.services.errors import NotFound, PermissionDenied, ValidationFailed, VersionMismatch
@@ -295,7 +296,9 @@ def record_version(project: Project, action: str, actor: Actor, old: dict | None
     ))
     # A Core UPDATE: the stored document is derived, so writing it is no new version.
     db.session.execute(update(Project.__table__).where(Project.__table__.c.id == project.id)
-                       .values(document=document_text(project)))
+                       .values(document=document_text(project),
+                               export_cells=exports.encode_cells(
+                                   exports.project_cells(project, project.reporting_org.ref))))
 
 
 def _commit_or_translate(identifier: str) -> None:

@@ -12,7 +12,7 @@ from decimal import Decimal
 import pycountry
 from sqlalchemy import delete, func, insert, select, text
 
-from registry import reference, screening
+from registry import exports, reference, screening
 from registry.database import begin_write
 from registry.extensions import db
 from registry.models import (
@@ -212,6 +212,8 @@ def synthetic_generate(count: int, *, seed: int = 1, batch_size: int = 5_000,
             org = orgs[row["reporting_org_id"]]
             row["document"] = document_text(SimpleNamespace(
                 **row, reporting_org=org, flags=project_flags, decisions=[]))
+            row["export_cells"] = exports.encode_cells(
+                exports.project_cells(SimpleNamespace(**row), org.ref))
             projects.append(row)
             flags += [{**row, "project_id": project_id}
                       for row in screening_service.flag_rows(project_flags)]
