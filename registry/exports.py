@@ -17,6 +17,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from sqlalchemy import String, select, type_coerce
 
 from registry import reference
+from registry.shares import shares_bp
 from registry.extensions import db
 from registry.models import Organisation, Project, ProjectFlag
 from registry.services import countries, listing, screening
@@ -52,13 +53,8 @@ def columns_for(shape: str) -> tuple[str, ...]:
 
 
 def _shares(entries: list[dict]) -> list[tuple[str, Decimal]]:
-    """(code, percentage) with even splits where none were given, as the summaries use."""
-    given = [e.get("percentage") for e in entries]
-    if entries and all(p is not None for p in given):
-        return [(e["code"], Decimal(str(p))) for e, p in zip(entries, given)]
-    base, rest = divmod(10_000, len(entries))
-    return [(e["code"], Decimal(base + (1 if i < rest else 0)) / 100)
-            for i, e in enumerate(entries)]
+    """(code, percentage), by the same rule as the summaries (registry.shares)."""
+    return [(e["code"], Decimal(bp) / 100) for e, bp in zip(entries, shares_bp(entries))]
 
 
 # Dates are read as the database's ISO text: no parsing just to print them again.

@@ -12,11 +12,11 @@ from functools import cache
 import pycountry
 from sqlalchemy import BigInteger, case, func, select, type_coerce
 
+from registry import reference
 from registry.extensions import db
 from registry.models import Project, ProjectCountry, ProjectSector
-
-from registry import reference
 from registry.services.errors import NotFound
+from registry.shares import share_of
 from schemas.fields import country_from_code
 
 LANGUAGES = ("en", "ja")
@@ -124,7 +124,7 @@ def country_project_stats() -> dict[str, dict]:
         entry = stats.setdefault(code, {"project_count": 0, "committed": {}})
         entry["project_count"] += count
         if amount is not None:
-            share = Decimal(int(amount)) * share_bp / Decimal(1_000_000)  # cents × bp → units
+            share = share_of(amount, share_bp)
             entry["committed"][currency] = entry["committed"].get(currency, Decimal(0)) + share
     return stats
 
@@ -168,7 +168,6 @@ def country_projects_summary(alpha2: str) -> dict:
                Project.status.in_(COMMITTED_STATUSES))
         .group_by(Project.currency, ProjectCountry.share_bp))
     for currency, share_bp, amount in rows:
-        totals[currency] = totals.get(currency, Decimal(0)) + (
-            Decimal(int(amount)) * share_bp / Decimal(1_000_000))
+        totals[currency] = totals.get(currency, Decimal(0)) + share_of(amount, share_bp)
     return {"by_status": by_status, "by_sector_category": by_sector,
             "committed": {c: t.quantize(Decimal("0.01")) for c, t in sorted(totals.items())}}

@@ -22,6 +22,7 @@ from registry.extensions import db
 from registry.models import Organisation, Project, ProjectCountry, ProjectSector, ProjectVersion
 from registry.models.types import utcnow
 from registry import exports
+from registry.shares import shares_bp
 from registry.services import screening
 from registry.services.actors import Actor
 from registry.services.errors import NotFound, PermissionDenied, ValidationFailed, VersionMismatch
@@ -68,14 +69,6 @@ def money_text(amount: Decimal) -> str:
     return str(Decimal(amount).quantize(CENT))
 
 
-def _shares_bp(shares: list[dict]) -> list[int]:
-    """Each share in basis points; without percentages, split evenly (remainder to the first)."""
-    if shares and all(s.get("percentage") is not None for s in shares):
-        return [int(s["percentage"] * 100) for s in shares]
-    base, rest = divmod(10_000, len(shares))
-    return [base + (1 if i < rest else 0) for i in range(len(shares))]
-
-
 def project_columns(data: dict) -> dict:
     """The `projects` row values for a validated record (share rows aside)."""
     finance, dates = data["finance"], data["dates"]
@@ -105,9 +98,9 @@ def share_rows(data: dict) -> tuple[list[dict], list[dict]]:
     """The `project_countries` and `project_sectors` rows of a validated record."""
     countries = [{"position": i, "code": s["code"], "share_bp": bp}
                  for i, (s, bp) in enumerate(zip(data["recipient_countries"],
-                                                 _shares_bp(data["recipient_countries"])))]
+                                                 shares_bp(data["recipient_countries"])))]
     sectors = [{"position": i, "code": s["code"], "category": s["code"][:3], "share_bp": bp}
-               for i, (s, bp) in enumerate(zip(data["sectors"], _shares_bp(data["sectors"])))]
+               for i, (s, bp) in enumerate(zip(data["sectors"], shares_bp(data["sectors"])))]
     return countries, sectors
 
 

@@ -17,6 +17,7 @@ from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from sqlalchemy import BigInteger, func, select, type_coerce
 
 from registry import reference
+from registry.shares import share_of
 from registry.extensions import db
 from registry.models import (
     Organisation,
@@ -33,7 +34,6 @@ from registry.services.errors import ValidationFailed
 DIMENSIONS = ("country", "region", "sector", "sector_group", "status", "year", "instrument",
               "reporting_org")
 CENT = Decimal("0.01")
-BP = Decimal(10_000)
 
 
 @dataclass(frozen=True)
@@ -123,11 +123,7 @@ def summary_rows(filters: dict, viewer: Actor, group_by: list[str]) -> tuple[lis
     sums: dict[tuple, Decimal] = defaultdict(Decimal)
     for row in db.session.execute(query.add_columns(*keys, *shares, cents)
                                   .group_by(*keys, *shares)):
-        values = tuple(row[:len(keys)])
-        amount = Decimal(int(row[-1])) / 100
-        for bp in row[len(keys):-1]:
-            amount = amount * bp / BP
-        sums[values] += amount
+        sums[tuple(row[:len(keys)])] += share_of(row[-1], *row[len(keys):-1])
     header = [*group_by, "currency", "project_count", "amount"]
     rows = [[*values, count, sums[values].quantize(CENT, ROUND_HALF_EVEN)]
             for values, count in sorted(counts.items(), key=lambda kv: tuple(map(str, kv[0])))]
