@@ -9,7 +9,6 @@ from registry import exports
 from registry.api.auth import current_actor, token_required
 from registry.api.docs import documenter
 from registry.services import summaries
-from registry.services.errors import ValidationFailed
 from schemas.query import Flag, ProjectFilterSchema
 
 blp = Blueprint("exports", __name__, url_prefix="/api/v1/exports",
@@ -62,14 +61,6 @@ class SummaryExportArgsSchema(ProjectFilterSchema):
 @document(200, None, errors=(401, 403, 422, 429))
 def export_summary(args):
     """Counts and sums per group and currency (never added across currencies)."""
-    group_by = summaries.validate_group_by(args["group_by"])
-    convert_to = (args.get("convert_to") or "").upper() or None
-    rates = summaries.seed_rates() if convert_to else None
-    if convert_to and convert_to not in rates.units:
-        raise ValidationFailed([{"field": "convert_to", "code": "invalid_currency",
-                                 "message": f"No rate for {convert_to}; the table has "
-                                            f"{', '.join(sorted(rates.units))}."}])
-    header, rows = summaries.summary_rows(args, current_actor(), group_by)
-    header, rows = summaries.labelled(header, rows, rates, convert_to)
-    return csv_response(exports.safe_rows(header, rows), f"summary-by-{'-'.join(group_by)}",
-                        args["excel"])
+    stem, header, rows = summaries.summary_table(args, current_actor(), args["group_by"],
+                                                 args.get("convert_to"))
+    return csv_response(exports.safe_rows(header, rows), stem, args["excel"])

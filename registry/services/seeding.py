@@ -46,14 +46,14 @@ def reference_load() -> dict[str, int]:
     begin_write()
     db.session.execute(delete(RefCountry))
     db.session.execute(delete(RefSector))
+    unplaced = reference.Region("", "", "", "", "", "")
     db.session.execute(insert(RefCountry), [
         {"alpha2": c.alpha_2, "alpha3": c.alpha_3, "numeric": c.numeric,
          "name": getattr(c, "common_name", None) or c.name,
-         "region_code": regions[c.alpha_2].region_code if c.alpha_2 in regions else "",
-         "region_name": regions[c.alpha_2].region_name if c.alpha_2 in regions else "",
-         "subregion_code": regions[c.alpha_2].subregion_code if c.alpha_2 in regions else "",
-         "subregion_name": regions[c.alpha_2].subregion_name if c.alpha_2 in regions else ""}
+         "region_code": region.region_code, "region_name": region.region_name,
+         "subregion_code": region.subregion_code, "subregion_name": region.subregion_name}
         for c in pycountry.countries
+        for region in [regions.get(c.alpha_2, unplaced)]
     ])
     db.session.execute(insert(RefSector), [
         {"code": s.code, "name": s.name, "category": s.category, "category_name": s.category_name,

@@ -152,3 +152,25 @@ def labelled(header: list[str], rows: list[list], rates: Rates | None = None,
             converted = rates.convert(row[amount_at], row[currency_at], convert_to)
             out += ["" if converted is None else converted, rates.source]
     return out_header, out_rows
+
+
+def summary_table(filters: dict, viewer: Actor, group_by: list[str],
+                  convert_to: str | None = None,
+                  rates: Rates | None = None) -> tuple[str, list[str], list[list]]:
+    """The whole summary as the page and the API serve it: (file stem, header, rows).
+
+    `rates` defaults to the registry's table when a conversion is asked for.
+    Raises ValidationFailed (bad grouping, no rate for the target currency),
+    PermissionDenied (a forbidden filter).
+    """
+    dimensions = validate_group_by(group_by)
+    convert_to = (convert_to or "").strip().upper() or None
+    if convert_to:
+        rates = rates or seed_rates()
+        if convert_to not in rates.units:
+            raise ValidationFailed([{"field": "convert_to", "code": "invalid_currency",
+                                     "message": f"No rate for {convert_to} in {rates.source}; "
+                                                f"it has {', '.join(sorted(rates.units))}."}])
+    header, rows = summary_rows(filters, viewer, dimensions)
+    header, rows = labelled(header, rows, rates, convert_to)
+    return f"summary-by-{'-'.join(dimensions)}", header, rows

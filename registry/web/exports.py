@@ -63,23 +63,16 @@ def export_projects():
 @signed_in()
 def export_summary():
     """Counts and sums per group and currency; POST uploads a rates table to convert with."""
-    actor = current_actor()
     args = request.values
     query, problems = parse_query(_without(request.args, "group_by", "convert_to", "excel"))
     if problems:
         raise UnprocessableEntity("; ".join(f"{p['field']}: {p['message']}" for p in problems))
-    group_by = summaries.validate_group_by(args.getlist("group_by"))
-    convert_to = (args.get("convert_to") or "").strip().upper() or None
-    rates = None
-    if convert_to:
-        upload = request.files.get("rates")
-        rates = (summaries.parse_rates(upload.read().decode("utf-8-sig"), upload.filename or "")
-                 if upload and upload.filename else summaries.seed_rates())
-        if convert_to not in rates.units:
-            raise UnprocessableEntity(f"No rate for {convert_to} in {rates.source}.")
-    header, rows = summaries.summary_rows(query, actor, group_by)
-    header, rows = summaries.labelled(header, rows, rates, convert_to)
+    upload = request.files.get("rates")
+    rates = (summaries.parse_rates(upload.read().decode("utf-8-sig"), upload.filename)
+             if upload and upload.filename else None)
+    stem, header, rows = summaries.summary_table(query, current_actor(), args.getlist("group_by"),
+                                                 args.get("convert_to"), rates)
     body = exports.csv_stream(exports.safe_rows(header, rows), bom=args.get("excel") == "1")
-    name = exports.export_filename(f"summary-by-{'-'.join(group_by)}")
+    name = exports.export_filename(stem)
     return Response(body, mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
