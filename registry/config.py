@@ -11,6 +11,8 @@ class ConfigError(RuntimeError):
 
 
 class BaseConfig:
+    # A server's connections can drop (restarts, idle timeouts); pinged at checkout.
+    # Not for SQLite, where the database is a file that cannot go away under us.
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -23,10 +25,13 @@ class BaseConfig:
     # several servers share the load.
     API_RATE_LIMIT = "600 per minute"
     RATELIMIT_STORAGE_URI = "memory://"
+    # Rendered API list pages kept per worker, valid while the data is unchanged
+    # (registry/api/list_cache.py); 0 turns the cache off.
+    API_LIST_CACHE_MB = 32
 
 
 # Settings that may come straight from an environment variable of the same name.
-FROM_ENVIRONMENT = ("API_RATE_LIMIT", "RATELIMIT_STORAGE_URI")
+FROM_ENVIRONMENT = ("API_RATE_LIMIT", "RATELIMIT_STORAGE_URI", "API_LIST_CACHE_MB")
 
 
 class DevelopmentConfig(BaseConfig):
@@ -82,6 +87,9 @@ def load_config(app, override=None) -> None:
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(
         override.pop("DATABASE_URL", None) or os.environ.get("DATABASE_URL") or default_db
     )
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            **app.config["SQLALCHEMY_ENGINE_OPTIONS"], "pool_pre_ping": False}
     app.config.update({k: os.environ[k] for k in FROM_ENVIRONMENT if k in os.environ})
     app.config.update(override)
     if "SECRET_KEY" not in override:

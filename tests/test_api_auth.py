@@ -65,7 +65,7 @@ def test_tokens_cli_issue_list_revoke(app, ministry):
     assert result.exit_code == 0, result.output
     text = result.output.strip().splitlines()[-1]
     assert text.startswith("ipr_")
-    assert tokens.token_authenticate(text)[0].can_write is False
+    assert tokens.token_authenticate(text).can_write is False
     listing = cli.invoke(args=["tokens", "list"]).output
     assert "JP-GOV-1" in listing and "etl" in listing and "read" in listing
     assert text.split("_", 2)[2] not in listing

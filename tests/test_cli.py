@@ -109,4 +109,4 @@ def test_demo_token_replaced_on_each_run(cli, ministry):
     second = cli.invoke(args=["accounts", "demo"]).output.strip().splitlines()[-1].strip()
     assert first.startswith("ipr_") and second.startswith("ipr_") and first != second
     assert tokens.token_authenticate(first) is None
-    assert tokens.token_authenticate(second)[0].organisation_id == ministry.organisation_id
+    assert tokens.token_authenticate(second).organisation_id == ministry.organisation_id

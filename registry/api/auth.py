@@ -49,7 +49,7 @@ def current_actor():
     found = tokens.token_authenticate(text.strip()) if scheme.lower() == "bearer" else None
     if found is None:
         raise Unauthorized(UNAUTHORIZED, www_authenticate=_challenge())
-    request.registry_actor = found[0]
+    request.registry_actor = found
     return request.registry_actor
 
 

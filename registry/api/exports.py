@@ -30,7 +30,7 @@ def csv_response(rows, what: str, excel: bool) -> Response:
 
 @blp.route("/projects.csv", methods=["GET"])
 @token_required()
-@blp.arguments(ProjectExportArgsSchema, location="query", unknown=RAISE, as_kwargs=False)
+@blp.arguments(ProjectExportArgsSchema(), location="query", unknown=RAISE, as_kwargs=False)
 @blp.doc(security=[{"bearerAuth": []}], responses={"200": {
     "description": "CSV, one row per project (or per country or sector share with explode=).",
     "content": {"text/csv": {"schema": {"type": "string"}}}}})
@@ -54,7 +54,7 @@ class SummaryExportArgsSchema(ProjectFilterSchema):
 
 @blp.route("/summary.csv", methods=["GET"])
 @token_required()
-@blp.arguments(SummaryExportArgsSchema, location="query", unknown=RAISE, as_kwargs=False)
+@blp.arguments(SummaryExportArgsSchema(), location="query", unknown=RAISE, as_kwargs=False)
 @blp.doc(security=[{"bearerAuth": []}], responses={"200": {
     "description": "CSV: project counts and amounts per group and currency.",
     "content": {"text/csv": {"schema": {"type": "string"}}}}})

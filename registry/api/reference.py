@@ -18,7 +18,7 @@ document = documenter(blp)
 
 @blp.route("/countries", methods=["GET"])
 @token_required()
-@blp.arguments(CountryQueryArgsSchema, location="query", unknown=RAISE, as_kwargs=False)
+@blp.arguments(CountryQueryArgsSchema(), location="query", unknown=RAISE, as_kwargs=False)
 @document(200, CountryListSchema, errors=(401, 422, 429))
 def country_list(args):
     """Every ISO 3166-1 country with its M49 region, project count and committed totals.
@@ -32,7 +32,7 @@ def country_list(args):
 
 @blp.route("/countries/<code>", methods=["GET"])
 @token_required()
-@blp.arguments(CountryQueryArgsSchema, location="query", unknown=RAISE, as_kwargs=False)
+@blp.arguments(CountryQueryArgsSchema(), location="query", unknown=RAISE, as_kwargs=False)
 @document(200, CountrySchema, errors=(401, 404, 422, 429))
 def country_get(args, code: str):
     """One country by alpha-2, alpha-3 or numeric code, with its subdivisions."""

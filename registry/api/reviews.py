@@ -40,7 +40,7 @@ class RulesSchema(Schema):
 
 @blp.route("/reviews", methods=["GET"])
 @token_required(roles=("reviewer", "admin"))
-@blp.arguments(ReviewQueueArgsSchema, location="query", unknown=RAISE, as_kwargs=False)
+@blp.arguments(ReviewQueueArgsSchema(), location="query", unknown=RAISE, as_kwargs=False)
 @document(200, ProjectPageSchema, errors=(401, 403, 422, 429))
 def review_queue(args):
     """The review queue: projects in a review status (pending by default), oldest first."""

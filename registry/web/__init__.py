@@ -37,7 +37,8 @@ def security_headers(response):
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "same-origin"
     response.headers["X-Frame-Options"] = "DENY"
-    if current_user and current_user.is_authenticated:
+    # Signed-in pages are personal: never cached. (API requests carry tokens, not sessions.)
+    if request.blueprint == "web" and current_user and current_user.is_authenticated:
         response.headers["Cache-Control"] = "no-store"
     return response
 
