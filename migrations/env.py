@@ -6,6 +6,8 @@ from flask import current_app
 
 from alembic import context
 
+from registry.database import UNTRACKED
+
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
 config = context.config
@@ -99,8 +101,14 @@ def run_migrations_online():
             **conf_args
         )
 
-        with context.begin_transaction():
-            context.run_migrations()
+        # Migrations change the schema, not the data lists show; and until 0005 the
+        # data_version table does not exist (registry.database.track_data_changes).
+        connection.info[UNTRACKED] = True
+        try:
+            with context.begin_transaction():
+                context.run_migrations()
+        finally:
+            connection.info.pop(UNTRACKED, None)
 
 
 if context.is_offline_mode():

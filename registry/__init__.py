@@ -6,7 +6,7 @@ from pathlib import Path
 from flask import Flask
 
 from registry.config import load_config
-from registry.database import configure_sqlite
+from registry.database import configure_sqlite, track_data_changes
 from registry.extensions import db, migrate
 
 
@@ -26,6 +26,7 @@ def create_app(config: dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
     with app.app_context():
         configure_sqlite(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
+        track_data_changes(db.engine)
 
     from registry.api import init_api
     from registry.errors import register_error_handlers

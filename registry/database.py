@@ -1,11 +1,12 @@
 """Engine set-up that differs by database: SQLite pragmas and write locking."""
 from __future__ import annotations
 
-from sqlalchemy import event
+from sqlalchemy import event, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from registry.extensions import db
+from registry.models.state import DataVersion
 
 _BEGIN_OPTION = "sqlite_begin"
 
@@ -36,7 +37,58 @@ def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
         mode = connection.get_execution_options().get(_BEGIN_OPTION, "DEFERRED")
-        connection.exec_driver_sql(f"BEGIN {mode}")
+        # Straight to the driver: a transaction starts on every request.
+        connection.connection.dbapi_connection.execute(f"BEGIN {mode}")
+
+
+# ---------------------------------------------------------------- the data version
+
+# Writes to these tables change nothing a project list or page shows.
+UNTRACKED_TABLES = frozenset({"api_tokens", "idempotency_keys", "users", "data_version",
+                              "alembic_version"})
+_CHANGED = "registry_data_changed"
+UNTRACKED = "registry_untracked"  # set on a connection's info by migrations
+
+
+def track_data_changes(engine: Engine) -> None:
+    """Raise `data_version.value` in every transaction that changed tracked data.
+
+    Any INSERT, UPDATE or DELETE through this engine (ORM or Core, one row or many) on a
+    tracked table marks its connection; at COMMIT the counter is raised as the last
+    statement of that same transaction. So the version and the data it stands for
+    become visible together, and a reader that sees version N sees all changes up to N.
+    The counter row is locked only between that UPDATE and the COMMIT.
+    """
+
+    @event.listens_for(engine, "after_cursor_execute")
+    def _note_change(connection, _cursor, statement, _parameters, context, _executemany):
+        if context is None or not (context.isinsert or context.isupdate or context.isdelete):
+            return
+        table = getattr(getattr(context.compiled, "statement", None), "table", None)
+        name = getattr(table, "name", None)
+        if name not in UNTRACKED_TABLES and not connection.info.get(UNTRACKED):
+            connection.info[_CHANGED] = True
+
+    @event.listens_for(engine, "commit")
+    def _raise_version(connection):
+        if connection.info.pop(_CHANGED, False):
+            cursor = connection.connection.dbapi_connection.cursor()
+            try:
+                cursor.execute("UPDATE data_version SET value = value + 1 WHERE id = 1")
+            finally:
+                cursor.close()
+
+    @event.listens_for(engine, "rollback")
+    def _forget_change(connection):
+        connection.info.pop(_CHANGED, None)
+
+
+_VERSION_QUERY = select(DataVersion.__table__.c.value).where(DataVersion.__table__.c.id == 1)
+
+
+def data_version() -> int:
+    """The current data version (read in the session's transaction)."""
+    return db.session.execute(_VERSION_QUERY).scalar_one()
 
 
 def begin_write() -> None:

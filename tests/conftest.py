@@ -17,16 +17,20 @@ from registry.extensions import db
 from registry.services import accounts, seeding, tokens
 from registry.services.actors import MINISTRY, Actor
 
-REFERENCE_TABLES = {"ref_countries", "ref_sectors", "alembic_version"}
+# Kept between tests: reference data, the migration state and the data version's one row.
+REFERENCE_TABLES = {"ref_countries", "ref_sectors", "alembic_version", "data_version"}
 
 
 def empty_tables(engine) -> None:
-    """Delete every row but the reference data; ids start again at 1 (golden files rely on it)."""
+    """Delete every row but the reference data; ids start again at 1 (golden files rely on it).
+
+    The data version is kept and raised, as if by any other change."""
     tables = [t for t in reversed(db.metadata.sorted_tables) if t.name not in REFERENCE_TABLES]
     with engine.begin() as conn:
         if engine.dialect.name == "postgresql":
             names = ", ".join(t.name for t in tables)
             conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            conn.execute(text("UPDATE data_version SET value = value + 1"))
         else:
             for table in tables:
                 conn.execute(table.delete())

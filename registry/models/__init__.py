@@ -10,9 +10,11 @@ from registry.models.projects import (
     VendorEntry,
 )
 from registry.models.reference import RefCountry, RefSector
+from registry.models.state import DataVersion
 
 __all__ = [
     "ApiToken",
+    "DataVersion",
     "IdempotencyKey",
     "USER_ROLES",
     "Organisation",
