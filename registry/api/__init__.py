@@ -11,6 +11,7 @@ from registry.api import exports, projects, reference, reviews
 from registry.access import public
 from registry.api.docs import register_fields
 from registry.api.limits import api_rate_limit, limiter
+from registry.api.list_cache import init_list_cache
 
 API_DESCRIPTION = """\
 The Infrastructure Partnership Registry's API for partner ministries.
@@ -63,6 +64,7 @@ def init_api(app: Flask) -> None:
     app.config.setdefault("API_RATE_LIMIT", "600 per minute")
     app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
     limiter.init_app(app)
+    init_list_cache(app)
     for blp in API_BLUEPRINTS:
         limiter.limit(api_rate_limit)(blp)
         api.register_blueprint(blp)

@@ -10,6 +10,7 @@ from marshmallow import RAISE
 from registry.api.auth import current_actor, token_required
 from registry.api.docs import documenter
 from registry.api.http import etag_of, expected_version, idempotent, json_response, read_json
+from registry.api.list_cache import cached_list
 from registry.services import listing, projects
 from schemas.api import BatchResponseSchema, HistorySchema, ProjectOutSchema, ProjectPageSchema
 from schemas.project import ProjectInputSchema
@@ -31,7 +32,8 @@ def _headers(project) -> dict:
 
 @blp.route("", methods=["GET"])
 @token_required()
-@blp.arguments(ProjectQueryArgsSchema, location="query", unknown=RAISE, as_kwargs=False)
+@cached_list
+@blp.arguments(ProjectQueryArgsSchema(), location="query", unknown=RAISE, as_kwargs=False)
 @document(200, ProjectPageSchema, errors=(401, 403, 422, 429))
 def project_list(args):
     """List projects, filtered and sorted, a page at a time.
@@ -82,7 +84,7 @@ def project_create():
 
 @blp.route("/batch", methods=["POST"])
 @token_required(write=True, roles=("ministry",))
-@blp.arguments(BatchQueryArgsSchema, location="query", unknown=RAISE, as_kwargs=False)
+@blp.arguments(BatchQueryArgsSchema(), location="query", unknown=RAISE, as_kwargs=False)
 @document(200, BatchResponseSchema, body=BATCH_BODY,
           errors=(400, 401, 403, 409, 413, 415, 422, 429), idempotent=True)
 def project_batch(args):
