@@ -8,6 +8,7 @@ from flask import Flask
 from registry.config import load_config
 from registry.database import configure_sqlite, track_data_changes
 from registry.extensions import db, migrate
+from registry.limits import init_rate_limits
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -27,6 +28,7 @@ def create_app(config: dict | None = None) -> Flask:
     with app.app_context():
         configure_sqlite(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
         track_data_changes(db.engine)
+    init_rate_limits(app)
 
     from registry.api import init_api
     from registry.errors import register_error_handlers

@@ -120,11 +120,15 @@ def test_rate_limit_429_with_retry_after(make_app, ministry):
     other = tokens.token_issue(org_ref="JP-GOV-1")
     client = limited.test_client()
     api = ApiClient(client, issued.text)
-    statuses = [api.get(URL).status_code for _ in range(4)]
-    assert statuses == [200, 200, 200, 429]
+    responses = [api.get(URL) for _ in range(4)]
+    assert [r.status_code for r in responses] == [200, 200, 200, 429]
+    assert [r.headers.get("X-RateLimit-Remaining") for r in responses[:3]] == ["2", "1", "0"]
+    assert {r.headers["X-RateLimit-Limit"] for r in responses[:3]} == {"3"}
     response = api.get(URL)
     assert response.mimetype == "application/problem+json"
-    assert int(response.headers["Retry-After"]) > 0
+    assert response.get_json()["type"].endswith("/too-many-requests")
+    assert "3 requests per 60 seconds" in response.get_json()["detail"]
+    assert 0 < int(response.headers["Retry-After"]) <= 60
     assert ApiClient(client, other.text).get(URL).status_code == 200  # per token
 
 

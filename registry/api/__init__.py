@@ -7,10 +7,9 @@ import swagger_ui_bundle
 from flask import Blueprint, Flask, render_template, send_from_directory
 from flask_smorest import Api
 
-from registry.api import exports, projects, reference, reviews
 from registry.access import public
+from registry.api import exports, projects, reference, reviews
 from registry.api.docs import register_fields
-from registry.api.limits import api_rate_limit, limiter
 from registry.api.list_cache import init_list_cache
 
 API_DESCRIPTION = """\
@@ -61,11 +60,7 @@ def init_api(app: Flask) -> None:
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer",
                        "description": "A token from `flask --app wsgi tokens issue`."})
-    app.config.setdefault("API_RATE_LIMIT", "600 per minute")
-    app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
-    limiter.init_app(app)
     init_list_cache(app)
     for blp in API_BLUEPRINTS:
-        limiter.limit(api_rate_limit)(blp)
         api.register_blueprint(blp)
     app.register_blueprint(docs_bp)

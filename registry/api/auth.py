@@ -10,6 +10,7 @@ from functools import wraps
 from flask import request
 from werkzeug.exceptions import Forbidden, Unauthorized
 
+from registry.limits import count_api_request
 from registry.services import tokens
 
 UNAUTHORIZED = ("A valid API token is required: send `Authorization: Bearer <token>`. Missing, "
@@ -21,12 +22,14 @@ def token_required(*, write: bool = False, roles: tuple[str, ...] | None = None)
 
     Roles are `ministry` (a partner ministry's token) and the people's roles
     (`diplomat`, `reviewer`, `planner`, `admin`) for tokens issued to a person.
+    Every call counts against the token's rate limit (registry/limits.py).
     """
 
     def decorator(view):
         @wraps(view)
         def wrapper(*args, **kwargs):
             actor = current_actor()
+            count_api_request(actor.rate_limit_key)
             if roles is not None and actor.role not in roles:
                 raise Forbidden(f"This operation is for {', '.join(roles)} tokens only.")
             if write and not actor.can_write:

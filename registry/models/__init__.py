@@ -13,10 +13,10 @@ from registry.models.reference import RefCountry, RefSector
 from registry.models.state import DataVersion
 
 __all__ = [
+    "USER_ROLES",
     "ApiToken",
     "DataVersion",
     "IdempotencyKey",
-    "USER_ROLES",
     "Organisation",
     "Project",
     "ProjectCountry",

@@ -15,6 +15,9 @@ class Actor:
     role: str  # ministry, diplomat, reviewer, planner, admin, system
     organisation_id: int | None = None
     can_write: bool = True
+    # The API token acting, if any: what its rate limit is counted under (unique per token,
+    # even across a database reset; registry/limits.py).
+    rate_limit_key: str | None = None
 
     @classmethod
     def system(cls, label: str = "system") -> "Actor":

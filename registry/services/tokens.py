@@ -125,11 +125,14 @@ def token_authenticate(text: str) -> Actor | None:
         return None
     _record_use(row, now)
     can_write = row.scope == "write"
+    rate_limit_key = f"{row.id}-{row.secret_hash[:16]}"
     if row.organisation_id is not None:
         return Actor(label=f"{row.org_ref} (token {row.id})", role=MINISTRY,
-                     organisation_id=row.organisation_id, can_write=can_write)
+                     organisation_id=row.organisation_id, can_write=can_write,
+                     rate_limit_key=rate_limit_key)
     return Actor(label=f"{row.email} (token {row.id})", role=row.role,
-                 organisation_id=row.user_org_id, can_write=can_write)
+                 organisation_id=row.user_org_id, can_write=can_write,
+                 rate_limit_key=rate_limit_key)
 
 
 def _record_use(token, now) -> None:

@@ -15,8 +15,8 @@ from wtforms.validators import DataRequired, Length
 
 from registry import reference
 from registry.access import public
-from registry.api.limits import limiter
 from registry.extensions import db, login_manager
+from registry.limits import check_sign_in_allowed, count_failed_sign_in
 from registry.models import User
 from registry.services import accounts
 from registry.services.actors import Actor
@@ -77,17 +77,19 @@ def _login_key() -> str:
 
 @bp.route("/login", methods=["GET", "POST"])
 @public
-@limiter.limit("5 per 15 minutes", key_func=_login_key, methods=["POST"],
-               deduct_when=lambda response: response.status_code != 302)
 def login():
-    """Sign in. Repeated failures for one address and email are throttled."""
+    """Sign in. After 5 failures in 15 minutes for one address and email, 429 until the window ends."""
     form = LoginForm()
+    if request.method == "POST":
+        check_sign_in_allowed(_login_key())
     if form.validate_on_submit():
         user = accounts.user_authenticate(form.email.data, form.password.data)
         if user is not None:
             login_user(user)
             return redirect(safe_next(request.args.get("next")))
         flash(_("Wrong email or password."), "error")
+    if request.method == "POST":
+        count_failed_sign_in(_login_key())
     status = 400 if request.method == "POST" else 200
     return render_template("login.html", form=form), status
 

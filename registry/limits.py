@@ -1,0 +1,74 @@
+"""Rate limits, counted with the `limits` library: API requests per token, failed sign-ins
+per address and email.
+
+Counters live in `RATELIMIT_STORAGE_URI`: `memory://` (each worker counts on its own) or
+`redis://host:6379` (all workers and servers share one count). Fixed windows: a token
+may make `API_RATE_LIMIT` requests (default 600 per minute) in each window.
+"""
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+from flask import Flask, current_app, g
+from limits import RateLimitItem, parse, strategies
+from limits.storage import storage_from_string
+from werkzeug.exceptions import TooManyRequests
+
+LOGIN_LIMIT = parse("5 per 15 minutes")
+
+
+@dataclass(frozen=True)
+class RateLimits:
+    strategy: strategies.FixedWindowRateLimiter
+    api_limit: RateLimitItem
+
+
+def init_rate_limits(app: Flask) -> None:
+    storage = storage_from_string(app.config["RATELIMIT_STORAGE_URI"])
+    app.extensions["registry_rate_limits"] = RateLimits(
+        strategies.FixedWindowRateLimiter(storage), parse(app.config["API_RATE_LIMIT"]))
+
+    @app.after_request
+    def rate_limit_headers(response):
+        window = g.get("rate_limit_window")
+        if window is not None:
+            limit, remaining, reset = window
+            response.headers["X-RateLimit-Limit"] = str(limit)
+            response.headers["X-RateLimit-Remaining"] = str(remaining)
+            response.headers["X-RateLimit-Reset"] = str(math.ceil(reset))
+        return response
+
+
+def _limits() -> RateLimits:
+    return current_app.extensions["registry_rate_limits"]
+
+
+def _retry_after(item: RateLimitItem, *key: str) -> int:
+    reset, _ = _limits().strategy.get_window_stats(item, *key)
+    return max(1, math.ceil(reset - time.time()))
+
+
+def count_api_request(token_key: str) -> None:
+    """Count one request of an API token. Raises TooManyRequests (with Retry-After) past the limit."""
+    limits = _limits()
+    key = ("registry-api", token_key)
+    if not limits.strategy.hit(limits.api_limit, *key):
+        raise TooManyRequests(
+            f"This token has made its {limits.api_limit.amount} requests per "
+            f"{limits.api_limit.get_expiry()} seconds; wait for the next window (Retry-After).",
+            retry_after=_retry_after(limits.api_limit, *key))
+    reset, remaining = limits.strategy.get_window_stats(limits.api_limit, *key)
+    g.rate_limit_window = (limits.api_limit.amount, remaining, reset)
+
+
+def check_sign_in_allowed(key: str) -> None:
+    """Raise TooManyRequests when `key` (address and email) has failed too often lately."""
+    if not _limits().strategy.test(LOGIN_LIMIT, "registry-login", key):
+        raise TooManyRequests("Too many failed sign-ins; wait a few minutes.",
+                              retry_after=_retry_after(LOGIN_LIMIT, "registry-login", key))
+
+
+def count_failed_sign_in(key: str) -> None:
+    _limits().strategy.hit(LOGIN_LIMIT, "registry-login", key)
