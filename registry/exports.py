@@ -57,13 +57,18 @@ def _shares(entries: list[dict]) -> list[tuple[str, Decimal]]:
     return [(e["code"], Decimal(bp) / 100) for e, bp in zip(entries, shares_bp(entries))]
 
 
+# Table columns (Core): exports read hundreds of thousands of rows, and the ORM's
+# loading steps would cost more than writing the CSV.
+P = Project.__table__.c
+O = Organisation.__table__.c
 # Dates are read as the database's ISO text: no parsing just to print them again.
 _DATES = tuple(type_coerce(column, String).label(column.key) for column in (
-    Project.planned_start, Project.planned_end, Project.actual_start, Project.actual_end))
-_EXPORT_COLUMNS = (Project.id, Project.identifier, Project.title, Project.status,
-                   Project.instrument, Project.currency, Project.amount, *_DATES,
-                   Project.recipient_countries, Project.sectors, Project.participants,
-                   Project.updated_at, Project.reporting_org_id, Project.review_status)
+    P.planned_start, P.planned_end, P.actual_start, P.actual_end))
+_EXPORT_SELECT = (select(P.id, P.identifier, P.title, P.status, P.instrument, P.currency,
+                         P.amount, *_DATES, P.recipient_countries, P.sectors, P.participants,
+                         P.updated_at, P.reporting_org_id, P.review_status, O.ref)
+                  .join(Organisation.__table__, O.id == P.reporting_org_id))
+_LINE_SELECT = select(P.id, P.export_cells, P.reporting_org_id, P.review_status, P.updated_at)
 
 
 class RawLine(str):
@@ -98,9 +103,10 @@ def encode_cells(cells: list[str]) -> str:
 def _flags_by_project(ids: list[int]) -> dict[int, str]:
     """`CODE:severity; …` per project, for one batch of ids (one query)."""
     found: dict[int, list[str]] = defaultdict(list)
-    rows = db.session.execute(select(ProjectFlag.project_id, ProjectFlag.code, ProjectFlag.severity)
-                              .where(ProjectFlag.project_id.in_(ids))
-                              .order_by(ProjectFlag.project_id, ProjectFlag.position))
+    flag = ProjectFlag.__table__.c
+    rows = db.session.execute(select(flag.project_id, flag.code, flag.severity)
+                              .where(flag.project_id.in_(ids))
+                              .order_by(flag.project_id, flag.position))
     for project_id, code, severity in rows:
         found[project_id].append(f"{code}:{severity}")
     return {project_id: "; ".join(codes) for project_id, codes in found.items()}
@@ -122,9 +128,7 @@ def project_rows(filters: dict, viewer: Actor, shape: str, base_url: str,
     regions = reference.regions()
     sectors = reference.sectors()
     sees_all = screening.can_filter_by_security(viewer)
-    query = (select(*_EXPORT_COLUMNS, Organisation.ref)
-             .join(Organisation, Organisation.id == Project.reporting_org_id)
-             .where(*listing.project_filter(filters, viewer)).order_by(Project.id))
+    query = _EXPORT_SELECT.where(*listing.project_filter(filters, viewer)).order_by(P.id)
     result = db.session.execute(query, execution_options={"stream_results": True,
                                                           "yield_per": batch})
     for rows in result.partitions():
@@ -162,11 +166,12 @@ def _visible(rows, viewer: Actor) -> set[int]:
 def _project_lines(filters: dict, viewer: Actor, base_url: str, batch: int) -> Iterator[RawLine]:
     """One line per project from the stored cells (`Project.export_cells`, written with
     every version), plus the reader's security columns, the time and the link."""
-    query = (select(Project.id, Project.export_cells, Project.reporting_org_id,
-                    Project.review_status, Project.updated_at)
-             .where(*listing.project_filter(filters, viewer)).order_by(Project.id))
+    query = _LINE_SELECT.where(*listing.project_filter(filters, viewer)).order_by(P.id)
     result = db.session.execute(query, execution_options={"stream_results": True,
                                                           "yield_per": batch})
+    url_prefix = f"{base_url}/projects/"
+    # The link needs CSV quoting only if the base URL has a comma, quote or line break.
+    plain_urls = encode_cells([url_prefix]) == url_prefix
     for rows in result.partitions():
         shown = _visible(rows, viewer)
         flags = _flags_by_project(sorted(shown)) if shown else {}
@@ -175,15 +180,14 @@ def _project_lines(filters: dict, viewer: Actor, base_url: str, batch: int) -> I
         for r in rows:
             stored = r.export_cells if r.export_cells is not None else rendered[r.id]
             security = f"{flags.get(r.id, '')},{r.review_status}" if r.id in shown else ","
+            url = f"{url_prefix}{r.id}"
             yield RawLine(f"{stored},{security},{r.updated_at.isoformat(timespec='seconds')},"
-                          f"{encode_cells([f'{base_url}/projects/{r.id}'])}\r\n")
+                          f"{url if plain_urls else encode_cells([url])}\r\n")
 
 
 def _render_cells(ids: list[int]) -> dict[int, str]:
     """Cells of projects stored before `export_cells` existed, rendered from their rows."""
-    rows = db.session.execute(select(*_EXPORT_COLUMNS, Organisation.ref)
-                              .join(Organisation, Organisation.id == Project.reporting_org_id)
-                              .where(Project.id.in_(ids)))
+    rows = db.session.execute(_EXPORT_SELECT.where(P.id.in_(ids)))
     return {r.id: encode_cells(project_cells(r, r.ref)) for r in rows}
 
 

@@ -177,3 +177,12 @@ def test_stored_and_rendered_cells_give_the_same_bytes(app, fixed_data):
     db.session.execute(text("UPDATE projects SET export_cells = NULL WHERE identifier = 'AU-1'"))
     db.session.commit()
     assert _export(PLANNER) == stored
+
+
+def test_links_are_quoted_when_the_base_url_needs_it(app, fixed_data):
+    odd = "https://registry.example/a,b"
+    rows = exports.project_rows({}, PLANNER, "project", odd)
+    parsed = list(csv.reader(io.StringIO(b"".join(exports.csv_stream(rows)).decode())))
+    urls = [row[-1] for row in parsed[1:]]
+    assert urls and all(url.startswith(odd + "/projects/") for url in urls)
+    assert all(len(row) == len(parsed[0]) for row in parsed)
