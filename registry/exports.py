@@ -17,11 +17,11 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from sqlalchemy import String, select, type_coerce
 
 from registry import reference
-from registry.shares import shares_bp
 from registry.extensions import db
 from registry.models import Organisation, Project, ProjectFlag
 from registry.services import countries, listing, screening
 from registry.services.actors import Actor
+from registry.shares import shares_bp
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 SHAPES = ("project", "country", "sector")
