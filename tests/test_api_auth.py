@@ -158,3 +158,13 @@ def test_rate_limit_shared_through_redis(make_app, ministry):
     statuses = [ApiClient(app.test_client(), issued.text).get(URL).status_code
                 for app in (first, second, first)]
     assert statuses == [200, 200, 429]
+
+
+def test_api_responses_neither_read_nor_set_cookies(jp, client):
+    response = jp.get(URL, headers={"Cookie": "session=anything"})
+    assert response.status_code == 200
+    assert "Cookie" not in response.headers.get("Vary", "")
+    assert "Set-Cookie" not in response.headers
+    # The pages still have their session: the sign-in form sets one.
+    page = client.get("/login")
+    assert page.status_code == 200 and "session=" in page.headers.get("Set-Cookie", "")

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import swagger_ui_bundle
 from flask import Blueprint, Flask, render_template, send_from_directory
+from flask.sessions import SecureCookieSessionInterface
 from flask_smorest import Api
 
 from registry.access import public
@@ -49,7 +50,18 @@ def docs_asset(filename: str):
     return send_from_directory(SWAGGER_DIR, filename, max_age=86400)
 
 
+class CookielessApiSessions(SecureCookieSessionInterface):
+    """No cookie session under /api/: the API authenticates with bearer tokens, so its
+    responses neither read nor set cookies (and do not `Vary: Cookie`)."""
+
+    def open_session(self, app, request):
+        if request.path.startswith("/api/"):
+            return None  # Flask then uses a read-only null session
+        return super().open_session(app, request)
+
+
 def init_api(app: Flask) -> None:
+    app.session_interface = CookielessApiSessions()
     app.config.setdefault("API_TITLE", "Infrastructure Partnership Registry")
     app.config.setdefault("API_VERSION", "v1")
     app.config.setdefault("OPENAPI_VERSION", "3.0.3")
