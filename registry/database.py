@@ -48,13 +48,15 @@ UNTRACKED_TABLES = frozenset({"api_tokens", "idempotency_keys", "users", "data_v
                               "alembic_version"})
 _CHANGED = "registry_data_changed"
 UNTRACKED = "registry_untracked"  # set on a connection's info by migrations
+_DML = ("INSERT", "UPDATE", "DELETE")
 
 
 def track_data_changes(engine: Engine) -> None:
     """Raise `data_version.value` in every transaction that changed tracked data.
 
     Any INSERT, UPDATE or DELETE through this engine (ORM or Core, one row or many) on a
-    tracked table marks its connection; at COMMIT the counter is raised as the last
+    tracked table marks its connection, and so does any such statement written as SQL
+    text (whatever its table: raising the counter needlessly is harmless); at COMMIT the counter is raised as the last
     statement of that same transaction. So the version and the data it stands for
     become visible together, and a reader that sees version N sees all changes up to N.
     The counter row is locked only between that UPDATE and the COMMIT.
@@ -62,12 +64,15 @@ def track_data_changes(engine: Engine) -> None:
 
     @event.listens_for(engine, "after_cursor_execute")
     def _note_change(connection, _cursor, statement, _parameters, context, _executemany):
-        if context is None or not (context.isinsert or context.isupdate or context.isdelete):
+        if connection.info.get(UNTRACKED):
             return
-        table = getattr(getattr(context.compiled, "statement", None), "table", None)
-        name = getattr(table, "name", None)
-        if name not in UNTRACKED_TABLES and not connection.info.get(UNTRACKED):
-            connection.info[_CHANGED] = True
+        if context is not None and (context.isinsert or context.isupdate or context.isdelete):
+            table = getattr(getattr(context.compiled, "statement", None), "table", None)
+            if getattr(table, "name", None) in UNTRACKED_TABLES:
+                return
+        elif statement.lstrip()[:6].upper() not in _DML:
+            return
+        connection.info[_CHANGED] = True
 
     @event.listens_for(engine, "commit")
     def _raise_version(connection):

@@ -2,7 +2,7 @@
 lists show, in the same transaction; not by rollbacks or by token and key bookkeeping."""
 from __future__ import annotations
 
-from sqlalchemy import insert, update
+from sqlalchemy import insert, text, update
 
 from registry.database import begin_write, data_version
 from registry.extensions import db
@@ -61,3 +61,11 @@ def test_raw_core_insert_on_a_tracked_table_raises_the_version(app):
     db.session.commit()
     assert _now() == start + 1
     assert accounts.organisation_by_ref("XX-CORE-1") is not None
+
+
+def test_a_change_written_as_sql_text_raises_the_version(app, ministry):
+    start = _now()
+    begin_write()
+    db.session.execute(text("UPDATE organisations SET name = 'Renamed by hand'"))
+    db.session.commit()
+    assert _now() == start + 1
