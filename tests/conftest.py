@@ -51,6 +51,18 @@ def _reset_postgres(url: str) -> None:
     engine.dispose()
 
 
+def pytest_report_header(config):
+    """Say which database and browser this run uses, so a log shows what was tested."""
+    url = os.environ.get("TEST_DATABASE_URL")
+    database = (f"PostgreSQL at {url.rpartition('@')[2]}" if url else
+                "SQLite (a temporary file); set TEST_DATABASE_URL for PostgreSQL")
+    chromium = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+    browser = chromium if os.path.exists(chromium) else f"none at {chromium}"
+    ci = " (CI=true: a missing database or browser fails the run)" if os.environ.get(
+        "CI") == "true" else ""
+    return [f"registry tests: database {database}; browser {browser}{ci}"]
+
+
 @pytest.fixture(scope="session")
 def database_url():
     """A migrated, reference-loaded database for the whole run."""
