@@ -54,8 +54,8 @@ _DML = ("INSERT", "UPDATE", "DELETE")
 def track_data_changes(engine: Engine) -> None:
     """Raise `data_version.value` in every transaction that changed tracked data.
 
-    Any INSERT, UPDATE or DELETE through this engine (ORM or Core, one row or many) on a
-    tracked table marks its connection, and so does any such statement written as SQL
+    Any INSERT, UPDATE or DELETE through this engine (ORM or Core, one row or many) that
+    touched a row of a tracked table marks its connection, and so does any such statement written as SQL
     text (whatever its table: raising the counter needlessly is harmless); at COMMIT the counter is raised as the last
     statement of that same transaction. So the version and the data it stands for
     become visible together, and a reader that sees version N sees all changes up to N.
@@ -63,8 +63,8 @@ def track_data_changes(engine: Engine) -> None:
     """
 
     @event.listens_for(engine, "after_cursor_execute")
-    def _note_change(connection, _cursor, statement, _parameters, context, _executemany):
-        if connection.info.get(UNTRACKED):
+    def _note_change(connection, cursor, statement, _parameters, context, _executemany):
+        if connection.info.get(UNTRACKED) or cursor.rowcount == 0:  # -1: unknown, counts
             return
         if context is not None and (context.isinsert or context.isupdate or context.isdelete):
             table = getattr(getattr(context.compiled, "statement", None), "table", None)

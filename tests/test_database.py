@@ -69,3 +69,12 @@ def test_a_change_written_as_sql_text_raises_the_version(app, ministry):
     db.session.execute(text("UPDATE organisations SET name = 'Renamed by hand'"))
     db.session.commit()
     assert _now() == start + 1
+
+
+def test_a_change_that_touches_no_row_leaves_the_version(app, ministry):
+    start = _now()
+    begin_write()
+    db.session.execute(update(Organisation).where(Organisation.ref == "NO-SUCH-ORG")
+                       .values(name="Nobody"))
+    db.session.commit()
+    assert _now() == start
