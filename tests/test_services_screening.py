@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select, text
 
+from registry.database import data_version
 from registry.extensions import db
 from registry.models import Project, ReviewDecision
 from registry.services import projects, screening, seeding
@@ -136,9 +137,13 @@ def test_rerun_after_vendor_list_change_reflags_exactly_the_affected(app, minist
     db.session.expire_all()
     assert db.session.get(Project, cleared.id).review_status == "pending"
     assert db.session.get(Project, untouched.id).version == 1
+    version_before = data_version()
+    db.session.rollback()
     again = screening.screening_rerun()
     assert again.changed == [] and again.screened == 3
     assert db.session.get(Project, untouched.id).ruleset_version == report.ruleset_version
+    db.session.rollback()
+    assert data_version() == version_before  # a rerun that changes nothing writes nothing
 
 
 def test_vendor_add_validation_and_permission(app):

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import selectinload
 
 from registry import screening
 from registry.database import begin_write
@@ -191,9 +192,11 @@ def review_decide(project_id: int, status: str, note: str, actor: Actor) -> Proj
 
 
 def review_queue(status: str = "pending", limit: int = 100) -> list[Project]:
-    """Projects in a review status, the longest waiting first."""
+    """Projects in a review status, the longest waiting first (with their flags and
+    decisions, which reviewers see on every item: two queries, not one per project)."""
     return list(db.session.scalars(
         select(Project).where(Project.review_status == status, Project.withdrawn_at.is_(None))
+        .options(selectinload(Project.decisions))  # flags load with selectin already
         .order_by(Project.review_status_since, Project.id).limit(limit)))
 
 
@@ -261,7 +264,7 @@ def screening_rerun(*, batch_size: int = 2_000,
     A project whose flags change gets a new version and a history entry saying
     why; a decided review whose flags changed goes back to pending.
     """
-    from registry.services.projects import record_version
+    from registry.services.projects import project_record, record_version
 
     ruleset = active_ruleset()
     report = RerunReport(ruleset.version)
@@ -275,11 +278,7 @@ def screening_rerun(*, batch_size: int = 2_000,
             db.session.rollback()
             break
         for project in projects:
-            record = {"participants": project.participants, "technologies": project.technologies,
-                      "maritime_activities": project.maritime_activities,
-                      "export_control_categories": project.export_control_categories,
-                      "sectors": project.sectors,
-                      "recipient_countries": project.recipient_countries}
+            record = project_record(project)
             new = screening.screen(record, ruleset)
             old_flags = {(f.code, f.severity, f.rationale) for f in project.flags}
             if old_flags != {(f.code, f.severity, f.rationale) for f in new}:
@@ -295,12 +294,16 @@ def screening_rerun(*, batch_size: int = 2_000,
                 report.added.update(new_codes - old_codes)
                 report.removed.update(old_codes - new_codes)
                 report.reopened += bool(note)
+        # Only rows screened under another ruleset: a rerun that changes nothing writes
+        # nothing (and leaves the data version, and so the list caches, alone).
+        ids = [p.id for p in projects]
         db.session.execute(update(ProjectFlag).where(
-            ProjectFlag.project_id.in_([p.id for p in projects])).values(
-            ruleset_version=ruleset.version))
-        db.session.execute(update(Project).where(Project.id.in_([p.id for p in projects]))
-                           .values(ruleset_version=ruleset.version)
-                           .execution_options(synchronize_session=False))
+            ProjectFlag.project_id.in_(ids), ProjectFlag.ruleset_version != ruleset.version)
+            .values(ruleset_version=ruleset.version))
+        db.session.execute(update(Project).where(
+            Project.id.in_(ids), Project.ruleset_version != ruleset.version)
+            .values(ruleset_version=ruleset.version)
+            .execution_options(synchronize_session=False))
         db.session.commit()
         report.screened += len(projects)
         last_id = projects[-1].id
