@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 
+from flask import Response, stream_with_context
 from sqlalchemy import String, select, type_coerce
 
 from registry import reference
@@ -127,15 +128,12 @@ def project_rows(filters: dict, viewer: Actor, shape: str, base_url: str,
         return
     regions = reference.regions()
     sectors = reference.sectors()
-    sees_all = screening.can_filter_by_security(viewer)
     query = _EXPORT_SELECT.where(*listing.project_filter(filters, viewer)).order_by(P.id)
     result = db.session.execute(query, execution_options={"stream_results": True,
                                                           "yield_per": batch})
     for rows in result.partitions():
-        visible = [r.id for r in rows if sees_all or (viewer.is_ministry and
-                                                        r.reporting_org_id == viewer.organisation_id)]
-        flags = _flags_by_project(visible) if visible else {}
-        shown = set(visible)
+        shown = _visible(rows, viewer)
+        flags = _flags_by_project(sorted(shown)) if shown else {}
         for r in rows:
             security = (flags.get(r.id, ""), r.review_status) if r.id in shown else ("", "")
             common = (r.identifier, r.title, r.status, r.ref)
@@ -156,11 +154,7 @@ def project_rows(filters: dict, viewer: Actor, shape: str, base_url: str,
 
 def _visible(rows, viewer: Actor) -> set[int]:
     """Ids among `rows` whose screening the viewer may see (a ministry: its own)."""
-    if screening.can_filter_by_security(viewer):
-        return {r.id for r in rows}
-    if viewer.is_ministry:
-        return {r.id for r in rows if r.reporting_org_id == viewer.organisation_id}
-    return set()
+    return {r.id for r in rows if screening.can_see_security(viewer, r)}
 
 
 def _project_lines(filters: dict, viewer: Actor, base_url: str, batch: int) -> Iterator[RawLine]:
@@ -210,6 +204,17 @@ def csv_stream(rows: Iterable[list[str]], *, bom: bool = False, chunk_rows: int 
             buffer.truncate()
             pending = 0
     yield buffer.getvalue().encode("utf-8")
+
+
+def project_export_stem(shape: str) -> str:
+    return "projects" if shape == "project" else f"projects-by-{shape}"
+
+
+def csv_response(rows: Iterable[list[str]], what: str, *, excel: bool) -> Response:
+    """A streamed CSV download named for `what` and now (with a BOM for Excel when asked)."""
+    return Response(stream_with_context(csv_stream(rows, bom=excel)), mimetype="text/csv",
+                    headers={"Content-Disposition":
+                             f'attachment; filename="{export_filename(what)}"'})
 
 
 def export_filename(what: str, now: datetime | None = None) -> str:

@@ -1,7 +1,7 @@
 """/api/v1/exports/*.csv: the planners' CSV files for token holders (same filters as the list)."""
 from __future__ import annotations
 
-from flask import Response, request, stream_with_context
+from flask import request
 from flask_smorest import Blueprint
 from marshmallow import RAISE, fields, validate
 
@@ -22,12 +22,6 @@ class ProjectExportArgsSchema(ProjectFilterSchema):
     excel = Flag(load_default=False)
 
 
-def csv_response(rows, what: str, excel: bool) -> Response:
-    body = exports.csv_stream(rows, bom=excel)
-    return Response(stream_with_context(body), mimetype="text/csv", headers={
-        "Content-Disposition": f'attachment; filename="{exports.export_filename(what)}"'})
-
-
 @blp.route("/projects.csv", methods=["GET"])
 @token_required()
 @blp.arguments(ProjectExportArgsSchema(), location="query", unknown=RAISE, as_kwargs=False)
@@ -39,8 +33,7 @@ def export_projects(args):
     """Every project matching the filters, as CSV (see the README for the columns)."""
     shape = args["explode"]
     rows = exports.project_rows(args, current_actor(), shape, request.host_url.rstrip("/"))
-    return csv_response(rows, "projects" if shape == "project" else f"projects-by-{shape}",
-                        args["excel"])
+    return exports.csv_response(rows, exports.project_export_stem(shape), excel=args["excel"])
 
 
 class SummaryExportArgsSchema(ProjectFilterSchema):
@@ -63,4 +56,4 @@ def export_summary(args):
     """Counts and sums per group and currency (never added across currencies)."""
     stem, header, rows = summaries.summary_table(args, current_actor(), args["group_by"],
                                                  args.get("convert_to"))
-    return csv_response(exports.safe_rows(header, rows), stem, args["excel"])
+    return exports.csv_response(exports.safe_rows(header, rows), stem, excel=args["excel"])

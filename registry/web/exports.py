@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from itertools import islice
 
-from flask import Response, render_template, request, stream_with_context
+from flask import render_template, request
 from werkzeug.exceptions import UnprocessableEntity
 
 from registry import exports
@@ -20,12 +20,14 @@ def _export_request() -> tuple[dict, list[dict], str]:
     query, problems = parse_query(_without(request.args, "explode", "excel"))
     shape = request.args.get("explode") or "project"
     if shape not in exports.SHAPES:
-        raise UnprocessableEntity(f"explode must be one of: country, sector (got {shape!r}).")
+        raise UnprocessableEntity(f"explode must be one of: {', '.join(exports.SHAPES)} "
+                                  f"(got {shape!r}).")
     return query, problems, shape
 
 
-def _rows(query: dict, shape: str):
-    return exports.project_rows(query, current_actor(), shape, request.host_url.rstrip("/"))
+def _rows(query: dict, shape: str, **options):
+    return exports.project_rows(query, current_actor(), shape, request.host_url.rstrip("/"),
+                                **options)
 
 
 @bp.get("/exports")
@@ -34,7 +36,7 @@ def exports_page():
     """Filters, the shape, a preview of the first rows, and the download link."""
     query, problems, shape = _export_request()
     total = listing.project_count(query, current_actor())
-    rows = list(islice(_rows(query, shape), PREVIEW_ROWS + 1))
+    rows = list(islice(_rows(query, shape, batch=PREVIEW_ROWS + 1), PREVIEW_ROWS + 1))
     return render_template("exports.html", header=rows[0], preview=rows[1:], total=total,
                            shape=shape, problems=problems), 422 if problems else 200
 
@@ -53,10 +55,8 @@ def export_projects():
     query, problems, shape = _export_request()
     if problems:
         raise UnprocessableEntity("; ".join(f"{p['field']}: {p['message']}" for p in problems))
-    what = "projects" if shape == "project" else f"projects-by-{shape}"
-    body = exports.csv_stream(_rows(query, shape), bom=request.args.get("excel") == "1")
-    return Response(stream_with_context(body), mimetype="text/csv", headers={
-        "Content-Disposition": f'attachment; filename="{exports.export_filename(what)}"'})
+    return exports.csv_response(_rows(query, shape), exports.project_export_stem(shape),
+                                excel=request.args.get("excel") == "1")
 
 
 @bp.route("/exports/summary.csv", methods=["GET", "POST"])
@@ -72,7 +72,5 @@ def export_summary():
              if upload and upload.filename else None)
     stem, header, rows = summaries.summary_table(query, current_actor(), args.getlist("group_by"),
                                                  args.get("convert_to"), rates)
-    body = exports.csv_stream(exports.safe_rows(header, rows), bom=args.get("excel") == "1")
-    name = exports.export_filename(stem)
-    return Response(body, mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return exports.csv_response(exports.safe_rows(header, rows), stem,
+                                excel=args.get("excel") == "1")
