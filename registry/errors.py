@@ -95,10 +95,10 @@ def handle_http_error(error: HTTPException):
         if status == 422 and errors:
             detail = f"The request has {len(errors)} invalid parameter{'s' if len(errors) != 1 else ''}."
         response = problem(status, detail, errors=errors)
+        carried = error.get_response().headers
         for name in ("Retry-After", "Allow", "WWW-Authenticate"):
-            value = error.get_response().headers.get(name) if hasattr(error, "get_response") else None
-            if value:
-                response.headers[name] = value
+            if carried.get(name):
+                response.headers[name] = carried[name]
         return response
     return _html(status, error.description or "")
 

@@ -53,7 +53,7 @@ def currency_name(code: str, language: str = "en") -> str:
     return translate("iso4217", currency.name, language) if currency else code
 
 
-def _region(code: str, name: str, language: str = "en") -> dict | None:
+def _region(code: str, language: str = "en") -> dict | None:
     return {"code": code, "name": reference.region_name(code, language)} if code else None
 
 
@@ -75,11 +75,9 @@ def country_info(code: str, language: str = "en", *, subdivisions: bool = True) 
         "flag": getattr(country, "flag", ""),
         "currencies": [{"code": c, "name": currency_name(c, language)}
                        for c in reference.country_currencies().get(country.alpha_2, ())],
-        "region": _region(region.region_code, region.region_name, language) if region else None,
-        "subregion": (_region(region.subregion_code, region.subregion_name, language)
-                      if region else None),
-        "intermediate_region": (_region(region.intermediate_code, region.intermediate_name,
-                                        language) if region else None),
+        "region": _region(region.region_code, language) if region else None,
+        "subregion": _region(region.subregion_code, language) if region else None,
+        "intermediate_region": _region(region.intermediate_code, language) if region else None,
     }
     subs = pycountry.subdivisions.get(country_code=country.alpha_2) or []
     info["subdivision_count"] = len(subs)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import abort, render_template
 
+from registry.screening import SEVERITY_RANK
 from registry.services import countries, listing
 from registry.services import projects as project_service
 from registry.services.errors import NotFound
@@ -33,11 +34,9 @@ def country(code: str):
     summary = countries.country_projects_summary(info["alpha2"])
     page = listing.project_page({"country": [info["alpha2"]]}, actor, limit=200)
     documents = [project_service.project_document(p, actor) for p in page.items]
-    rank = {"critical": 4, "high": 3, "medium": 2, "info": 1}
-
     def worst(document):
         flags = (document.get("security") or {}).get("flags") or []
-        return max((rank[f["severity"]] for f in flags), default=0)
+        return max((SEVERITY_RANK[f["severity"]] for f in flags), default=0)
 
     documents.sort(key=lambda d: (-worst(d), d["title"]))
     bars = chart(summary["by_sector_category"])
