@@ -194,6 +194,8 @@ def test_country_page_chart_and_flagged_first(as_role, data):
     html = client.get("/countries/VN").get_data(as_text=True)
     assert html.count("<rect ") == 2  # two sector categories among VN's projects
     assert "Socialist Republic of Viet Nam" in html
+    committed = re.search(r"Committed, by currency</h2>\s*<ul class=\"plain\">(.*?)</ul>", html)
+    assert committed and re.search(r"<li>\S*[\d,]+\.\d\d</li>", committed.group(1))
     first_title = re.findall(r'<h3><a href="/projects/\d+">([^<]+)</a>', html)[0]
     assert first_title == "Hai Phong 5G core"
     assert client.get("/countries/ZZ").status_code == 404

@@ -103,20 +103,22 @@ def subdivision_name(code: str, language: str = "en") -> str:
 COMMITTED_STATUSES = ("implementation", "finalisation", "closed", "suspended")
 
 
-def country_project_stats() -> dict[str, dict]:
-    """Per recipient country: project count and committed totals by currency.
+def country_project_stats(alpha2: str | None = None) -> dict[str, dict]:
+    """Per recipient country (or just `alpha2`): project count and committed totals by currency.
 
     Sums integer cents per (country, currency, share) in SQL, then applies each
     share exactly in Decimal, so totals stay exact on every database.
     """
     cents = type_coerce(Project.amount, BigInteger)
     committed = case((Project.status.in_(COMMITTED_STATUSES), cents), else_=None)
-    rows = db.session.execute(
-        select(ProjectCountry.code, Project.currency, ProjectCountry.share_bp,
-               func.count(), func.sum(committed))
-        .join(Project, Project.id == ProjectCountry.project_id)
-        .where(Project.withdrawn_at.is_(None))
-        .group_by(ProjectCountry.code, Project.currency, ProjectCountry.share_bp))
+    query = (select(ProjectCountry.code, Project.currency, ProjectCountry.share_bp,
+                    func.count(), func.sum(committed))
+             .join(Project, Project.id == ProjectCountry.project_id)
+             .where(Project.withdrawn_at.is_(None))
+             .group_by(ProjectCountry.code, Project.currency, ProjectCountry.share_bp))
+    if alpha2:
+        query = query.where(ProjectCountry.code == alpha2)
+    rows = db.session.execute(query)
     stats: dict[str, dict] = {}
     for code, currency, share_bp, count, amount in rows:
         entry = stats.setdefault(code, {"project_count": 0, "committed": {}})
@@ -144,13 +146,12 @@ def country_list_with_projects(language: str = "en") -> list[dict]:
 def country_with_projects(code: str, language: str = "en") -> dict:
     """One country with subdivisions, project count and committed totals. Raises NotFound."""
     info = country_info(code, language)
-    return _with_stats(info, country_project_stats())
+    return _with_stats(info, country_project_stats(info["alpha2"]))
 
 
 def country_projects_summary(alpha2: str) -> dict:
-    """A country's projects: counts by sector group and status, committed totals by
-    currency (its share of each project), in the shape the country page draws."""
-    cents = type_coerce(Project.amount, BigInteger)
+    """A country's projects: counts by status and by DAC sector category, in the shape
+    the country page draws (its committed totals come with `country_with_projects`)."""
     base = (select(Project.id).join(ProjectCountry, ProjectCountry.project_id == Project.id)
             .where(ProjectCountry.code == alpha2, Project.withdrawn_at.is_(None)))
     by_status = {status: count for status, count in db.session.execute(
@@ -158,14 +159,4 @@ def country_projects_summary(alpha2: str) -> dict:
     by_sector = {category: count for category, count in db.session.execute(
         select(ProjectSector.category, func.count(func.distinct(ProjectSector.project_id)))
         .where(ProjectSector.project_id.in_(base)).group_by(ProjectSector.category))}
-    totals: dict[str, Decimal] = {}
-    rows = db.session.execute(
-        select(Project.currency, ProjectCountry.share_bp, func.sum(cents))
-        .join(ProjectCountry, ProjectCountry.project_id == Project.id)
-        .where(ProjectCountry.code == alpha2, Project.withdrawn_at.is_(None),
-               Project.status.in_(COMMITTED_STATUSES))
-        .group_by(Project.currency, ProjectCountry.share_bp))
-    for currency, share_bp, amount in rows:
-        totals[currency] = totals.get(currency, Decimal(0)) + share_of(amount, share_bp)
-    return {"by_status": by_status, "by_sector_category": by_sector,
-            "committed": {c: t.quantize(Decimal("0.01")) for c, t in sorted(totals.items())}}
+    return {"by_status": by_status, "by_sector_category": by_sector}
