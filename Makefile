@@ -28,11 +28,11 @@ run: install
 ## make test: install, then the whole suite on SQLite and on PostgreSQL
 test: install test-sqlite test-postgres
 
-test-sqlite:
+test-sqlite: install
 	$(BIN)/python -m pytest
 
 # Runs against $(PG_TEST_URL). Without PostgreSQL it is skipped loudly, except in CI.
-test-postgres:
+test-postgres: install
 	@if $(BIN)/python -c "import psycopg, sys; psycopg.connect(sys.argv[1], connect_timeout=3).close()" "$(PG_TEST_URL)" 2>/dev/null; then \
 		TEST_DATABASE_URL="$(PG_TEST_URL)" $(BIN)/python -m pytest; \
 	elif [ "$${CI:-}" = "true" ]; then \
@@ -42,8 +42,9 @@ test-postgres:
 	fi
 
 ## make bench: the registry against a bare Flask route, Datasette and sqlite3 (see benchmarks/README.md)
-bench: install
-	$(BIN)/python benchmarks/run.py
+# benchmarks/run.py builds and re-runs itself in its own venv (benchmarks/.venv).
+bench:
+	$(PYTHON) benchmarks/run.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -754,7 +754,7 @@ def run(args, work: Path, servers: Servers) -> dict:
         {"name": "uncached", "port": uncached_port, "path": registry_path, "headers": auth,
          "items": registry_items},
     ]
-    log(f"LIST: warming up, then {args.rounds} rounds x 3 contenders")
+    log(f"LIST: warming up, then {args.rounds} rounds x {len(contenders)} contenders")
     list_results = measure_list(contenders, args)
     for contender in contenders:
         list_results[contender["name"]]["items"] = contender["items"]
