@@ -6,8 +6,11 @@ from marshmallow import Schema, fields, validate
 from registry import reference
 
 
-def _enum(vocabulary: str, **kw) -> fields.String:
-    return fields.String(metadata={"enum": list(reference.vocabulary(vocabulary))}, **kw)
+def _enum(vocabulary: str, *, description: str | None = None, **kw) -> fields.String:
+    metadata = {"enum": list(reference.vocabulary(vocabulary))}
+    if description:
+        metadata["description"] = description
+    return fields.String(metadata=metadata, **kw)
 
 
 class ProblemFieldSchema(Schema):
@@ -73,10 +76,9 @@ class OrgRefSchema(Schema):
 
 
 class FlagOutSchema(Schema):
-    code = fields.String(required=True)
-    severity = fields.String(required=True,
-                             metadata={"enum": ["critical", "high", "medium", "info"]})
-    pillar = fields.String(metadata={"description": "Diplomats, planners, reviewers, admins."})
+    code = _enum("flags", required=True)
+    severity = _enum("severities", required=True)
+    pillar = _enum("pillars", description="Diplomats, planners, reviewers, admins.")
     rationale = fields.String(metadata={"description": "Reviewers and admins only."})
     source = fields.String(metadata={"description": "Reviewers and admins only."})
     ruleset_version = fields.String(metadata={"description": "Reviewers and admins only."})
@@ -93,9 +95,7 @@ class DecisionOutSchema(Schema):
 class SecurityOutSchema(Schema):
     """What the caller may know of the screening (need-to-know by role)."""
 
-    review_status = fields.String(required=True, metadata={"enum": [
-        "not_required", "pending", "in_review", "cleared", "cleared_with_conditions",
-        "objection"]})
+    review_status = _enum("review_statuses", required=True)
     flags = fields.List(fields.Nested(FlagOutSchema), required=True)
     ruleset_version = fields.String(metadata={"description": "Reviewers and admins only."})
     decisions = fields.List(fields.Nested(DecisionOutSchema),
@@ -143,8 +143,7 @@ class ChangeSchema(Schema):
 
 class VersionSchema(Schema):
     version = fields.Integer(required=True)
-    action = fields.String(required=True, metadata={"enum": ["create", "update", "withdraw",
-                                                             "review", "rescreen"]})
+    action = _enum("history_actions", required=True)
     actor = fields.String(required=True)
     changed_at = fields.DateTime(required=True)
     changes = fields.List(fields.Nested(ChangeSchema), required=True)

@@ -34,40 +34,6 @@ class SectorFilter(Coded, fields.Field):
         return value
 
 
-class SectorGroupFilter(Choice):
-    def __init__(self, **kw):
-        super().__init__("sector_groups", **kw)
-
-
-class _Enum(Coded, fields.Field):
-    allowed: tuple[str, ...] = ()
-    what = "value"
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        if value not in self.allowed:
-            fail(f"{value!r} is not a {self.what}; allowed: {', '.join(self.allowed)}.",
-                 "invalid_choice")
-        return value
-
-
-class FlagCode(_Enum):
-    allowed = ("HIGH_RISK_VENDOR", "TELECOM_CORE", "UNDERSEA_CABLE", "MARITIME_DATA", "DUAL_USE",
-               "FOREIGN_STATE_INVESTOR", "SURVEILLANCE", "CRITICAL_INFRASTRUCTURE",
-               "INCOMPLETE_DISCLOSURE")
-    what = "flag code"
-
-
-class SeverityFilter(_Enum):
-    allowed = ("critical", "high", "medium", "info")
-    what = "severity"
-
-
-class ReviewStatusFilter(_Enum):
-    allowed = ("not_required", "pending", "in_review", "cleared", "cleared_with_conditions",
-               "objection")
-    what = "review status"
-
-
 class Sort(Coded, fields.Field):
     def _deserialize(self, value, attr, data, **kwargs):
         name = value[1:] if value.startswith("-") else value
@@ -113,7 +79,7 @@ class ProjectFilterSchema(StrictSchema):
     country = List(CountryCode())
     region = List(RegionCode())
     sector = List(SectorFilter())
-    sector_group = List(SectorGroupFilter())
+    sector_group = List(Choice("sector_groups"))
     status = List(Choice("statuses"))
     instrument = List(Choice("instruments"))
     reporting_org = List(Text(min_length=1, max_length=100))
@@ -122,9 +88,9 @@ class ProjectFilterSchema(StrictSchema):
     include_withdrawn = Flag(load_default=False)
     # Screening filters: not for partner ministries (403).
     flagged = Flag()
-    flag = List(FlagCode())
-    severity = List(SeverityFilter())
-    review_status = List(ReviewStatusFilter())
+    flag = List(Choice("flags"))
+    severity = List(Choice("severities"))
+    review_status = List(Choice("review_statuses"))
 
 
 class ProjectQueryArgsSchema(ProjectFilterSchema):

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
 
-from registry import screening
+from registry import reference, screening
 from registry.database import begin_write
 from registry.extensions import db
 from registry.models import Project, ProjectFlag, ReviewDecision, VendorEntry
@@ -23,12 +23,11 @@ from registry.services.actors import Actor
 from registry.services.errors import PermissionDenied, ValidationFailed
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-REVIEW_STATUSES = ("not_required", "pending", "in_review", "cleared", "cleared_with_conditions",
-                   "objection")
+REVIEW_STATUSES = reference.vocabulary("review_statuses")
 DECISIONS = ("in_review", "cleared", "cleared_with_conditions", "objection")
 FULL_VIEW_ROLES = ("reviewer", "admin", "system")
 SUMMARY_VIEW_ROLES = ("diplomat", "planner")
-VENDOR_CATEGORIES = ("telecom", "surveillance", "drone", "cybersecurity", "satellite", "other")
+VENDOR_CATEGORIES = reference.vocabulary("vendor_categories")
 
 _ruleset_cache: dict[tuple, screening.Ruleset] = {}
 
