@@ -53,6 +53,10 @@ def test_get_with_etag_and_conditional_304(jp):
     cached = jp.get(f"{URL}/{project_id}", headers={"If-None-Match": '"v1"'})
     assert cached.status_code == 304 and cached.data == b""
     assert jp.get(f"{URL}/{project_id}", headers={"If-None-Match": '"v0"'}).status_code == 200
+    # RFC 9110: weak comparison, lists and * all count for If-None-Match.
+    for header in ('W/"v1"', '"v0", "v1"', "*"):
+        again = jp.get(f"{URL}/{project_id}", headers={"If-None-Match": header})
+        assert again.status_code == 304 and again.headers["ETag"] == '"v1"', header
 
 
 def test_unknown_project_404(jp):

@@ -9,8 +9,8 @@ from flask import Response, request
 from werkzeug.exceptions import BadRequest, PreconditionRequired, UnsupportedMediaType
 
 from registry.api.auth import current_actor
-from registry.services import idempotency
-from registry.services.errors import ServiceError, ValidationFailed
+from registry.services import idempotency, projects
+from registry.services.errors import ValidationFailed
 
 JSON_TYPES = ("application/json", "application/merge-patch+json")
 
@@ -49,6 +49,12 @@ def json_response(body, status: int = 200, headers: dict | None = None,
 
 def etag_of(version: int) -> str:
     return f'"v{version}"'
+
+
+def project_response(project) -> Response:
+    """A project as the caller may see it, with its ETag (after every read or write of one)."""
+    return json_response(projects.project_document(project, current_actor()), 200,
+                         {"ETag": etag_of(project.version)})
 
 
 def expected_version() -> int:
@@ -103,7 +109,7 @@ def idempotent(create: Callable[[Callable | None], tuple[int, dict, dict]]) -> R
             "status": response.status_code, "body": response.get_json(force=True),
             "headers": {}, "problem": True})
         return response
-    except (ServiceError, Exception):
+    except Exception:
         idempotency.idempotency_release(org_id, key)
         raise
     return json_response(body, status, headers)

@@ -9,7 +9,14 @@ from marshmallow import RAISE
 
 from registry.api.auth import current_actor, token_required
 from registry.api.docs import documenter
-from registry.api.http import etag_of, expected_version, idempotent, json_response, read_json
+from registry.api.http import (
+    etag_of,
+    expected_version,
+    idempotent,
+    json_response,
+    project_response,
+    read_json,
+)
 from registry.api.list_cache import cached_list
 from registry.services import listing, projects
 from schemas.api import BatchResponseSchema, HistorySchema, ProjectOutSchema, ProjectPageSchema
@@ -117,12 +124,9 @@ def project_batch(args):
 def project_get(project_id: int):
     """One project. Send `If-None-Match` with its ETag to get 304 when unchanged."""
     project = projects.project_get(project_id)
-    etag = etag_of(project.version)
-    if etag in [t.strip() for t in request.headers.get("If-None-Match", "").split(",")]:
-        response = json_response(None, 304, {"ETag": etag})
-        response.set_data(b"")
-        return response
-    return json_response(projects.project_document(project, current_actor()), 200, {"ETag": etag})
+    if request.if_none_match.contains_weak(f"v{project.version}"):
+        return Response(status=304, headers={"ETag": etag_of(project.version)})
+    return project_response(project)
 
 
 @blp.route("/<int:project_id>", methods=["PUT"])
@@ -135,7 +139,7 @@ def project_replace(project_id: int):
     payload = read_json()
     version = expected_version()
     project = projects.project_update(project_id, payload, current_actor(), expected_version=version)
-    return json_response(projects.project_document(project, current_actor()), 200, {"ETag": etag_of(project.version)})
+    return project_response(project)
 
 
 @blp.route("/<int:project_id>", methods=["PATCH"])
@@ -148,7 +152,7 @@ def project_patch(project_id: int):
     patch = read_json()
     version = expected_version()
     project = projects.project_patch(project_id, patch, current_actor(), expected_version=version)
-    return json_response(projects.project_document(project, current_actor()), 200, {"ETag": etag_of(project.version)})
+    return project_response(project)
 
 
 @blp.route("/<int:project_id>", methods=["DELETE"])
@@ -160,7 +164,7 @@ def project_withdraw(project_id: int):
     (`include_withdrawn=true` shows it); its history stays."""
     version = expected_version()
     project = projects.project_withdraw(project_id, current_actor(), expected_version=version)
-    return json_response(projects.project_document(project, current_actor()), 200, {"ETag": etag_of(project.version)})
+    return project_response(project)
 
 
 @blp.route("/<int:project_id>/history", methods=["GET"])

@@ -6,7 +6,7 @@ from marshmallow import RAISE, Schema, fields, validate
 
 from registry.api.auth import current_actor, token_required
 from registry.api.docs import documenter
-from registry.api.http import etag_of, json_response, read_json
+from registry.api.http import json_response, project_response, read_json
 from registry.services import projects, screening
 from registry.services.errors import ValidationFailed
 from schemas.api import ProjectOutSchema, ProjectPageSchema
@@ -67,8 +67,7 @@ def review_decide(project_id: int):
                                 for name in unknown])
     project = screening.review_decide(project_id, body.get("status"), body.get("note"),
                                       current_actor())
-    return json_response(projects.project_document(project, current_actor()), 200,
-                         {"ETag": etag_of(project.version)})
+    return project_response(project)
 
 
 @blp.route("/screening/rules", methods=["GET"])
