@@ -78,16 +78,22 @@ def _retry_after(item: RateLimitItem, *key: str) -> int:
 
 
 def count_api_request(token_key: str) -> None:
-    """Count one request of an API token. Raises TooManyRequests (with Retry-After) past the limit."""
-    limits = _limits()
-    key = ("registry-api", token_key)
-    if not limits.strategy.hit(limits.api_limit, *key):
+    """Count one request of an API token. Raises TooManyRequests (with Retry-After) past the limit.
+
+    One increment and one expiry read per request (two round trips with Redis): the
+    fixed-window count the strategy's `hit` makes, kept for the response headers.
+    """
+    item = _limits().api_limit
+    storage = _limits().strategy.storage
+    key = item.key_for("registry-api", token_key)
+    count = storage.incr(key, item.get_expiry())
+    reset = storage.get_expiry(key)
+    if count > item.amount:
         raise TooManyRequests(
-            f"This token has made its {limits.api_limit.amount} requests per "
-            f"{limits.api_limit.get_expiry()} seconds; wait for the next window (Retry-After).",
-            retry_after=_retry_after(limits.api_limit, *key))
-    reset, remaining = limits.strategy.get_window_stats(limits.api_limit, *key)
-    g.rate_limit_window = (limits.api_limit.amount, remaining, reset)
+            f"This token has made its {item.amount} requests per {item.get_expiry()} seconds; "
+            "wait for the next window (Retry-After).",
+            retry_after=max(1, math.ceil(reset - time.time())))
+    g.rate_limit_window = (item.amount, item.amount - count, reset)
 
 
 def check_sign_in_allowed(key: str) -> None:
