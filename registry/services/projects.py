@@ -17,15 +17,16 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
+from registry import exports
 from registry.database import begin_write
 from registry.extensions import db
 from registry.models import Organisation, Project, ProjectCountry, ProjectSector, ProjectVersion
 from registry.models.types import utcnow
-from registry import exports
-from registry.shares import shares_bp
+from registry.screening import Ruleset
 from registry.services import screening
 from registry.services.actors import Actor
 from registry.services.errors import NotFound, PermissionDenied, ValidationFailed, VersionMismatch
+from registry.shares import shares_bp
 from schemas.errors import flatten
 from schemas.fields import decimal_text
 from schemas.project import ProjectSchema
@@ -302,14 +303,25 @@ def _commit_or_translate(identifier: str) -> None:
         raise _identifier_error(identifier) from None
 
 
+def _insert(data: dict, org_id: int, actor: Actor, ruleset: Ruleset) -> Project:
+    """Write a validated record as a new project: screened, with its first version."""
+    project = Project(reporting_org_id=org_id, created_at=utcnow())
+    _apply(project, data)
+    screening.screen_project(project, data, ruleset)
+    db.session.add(project)
+    db.session.flush()
+    record_version(project, "create", actor, None)
+    return project
+
+
 def project_create(payload: Any, actor: Actor, *, organisation_id: int | None = None,
-                   commit: bool = True, ruleset=None,
+                   ruleset: Ruleset | None = None,
                    before_commit: Callable[[Project], None] | None = None) -> Project:
     """Validate and store a new project reported by the actor's ministry.
 
-    `organisation_id` is for the system actor (seeding), which reports on behalf of one.
+    `organisation_id` is for the system actor (seeding), which reports on behalf of one;
+    so is `ruleset`, for a seeder that screens many records with one ruleset.
     `before_commit(project)` runs inside the transaction, after the project is written.
-    With `commit=False` the caller owns the transaction (batches).
     Raises ValidationFailed, PermissionDenied.
     """
     if not can_create_project(actor):
@@ -318,20 +330,13 @@ def project_create(payload: Any, actor: Actor, *, organisation_id: int | None = 
     org_id = actor.organisation_id if actor.is_ministry else organisation_id
     if org_id is None or db.session.get(Organisation, org_id) is None:
         raise PermissionDenied("The reporting organisation is unknown.")
-    if commit:
-        begin_write()
+    begin_write()
     if _identifier_taken(data["identifier"]):
         raise _identifier_error(data["identifier"])
-    project = Project(reporting_org_id=org_id, created_at=utcnow())
-    _apply(project, data)
-    screening.screen_project(project, data, ruleset or screening.active_ruleset())
-    db.session.add(project)
-    db.session.flush()
-    record_version(project, "create", actor, None)
+    project = _insert(data, org_id, actor, ruleset or screening.active_ruleset())
     if before_commit:
         before_commit(project)
-    if commit:
-        _commit_or_translate(data["identifier"])
+    _commit_or_translate(data["identifier"])
     return project
 
 
@@ -448,12 +453,7 @@ def project_batch_create(payloads: Any, actor: Actor, *, atomic: bool,
             continue
         seen[identifier] = index
         with db.session.begin_nested():
-            project = Project(reporting_org_id=actor.organisation_id, created_at=utcnow())
-            _apply(project, data)
-            screening.screen_project(project, data, ruleset)
-            db.session.add(project)
-            db.session.flush()
-            record_version(project, "create", actor, None)
+            project = _insert(data, actor.organisation_id, actor, ruleset)
         results.append({"index": index, "status": 201, "id": project.id})
     failed = [r for r in results if r["status"] != 201]
     if atomic and failed:

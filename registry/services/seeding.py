@@ -90,12 +90,14 @@ def demo_load(progress: Callable[[int], None] | None = None) -> DemoResult:
         org_ids[org["ref"]] = existing.id
     have = set(db.session.scalars(select(Project.identifier)))
     actor = Actor.system("seed demo")
+    ruleset = screening_service.active_ruleset()  # one ruleset for the whole load
     for entry in projects:
         record = {k: v for k, v in entry.items() if k != "reporting_org"}
         if record["identifier"] in have:
             result.projects_kept += 1
         else:
-            project_create(record, actor, organisation_id=org_ids[entry["reporting_org"]])
+            project_create(record, actor, organisation_id=org_ids[entry["reporting_org"]],
+                           ruleset=ruleset)
             result.projects_created += 1
         if progress:
             progress(1)
