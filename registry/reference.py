@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import tomllib
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 
@@ -67,6 +68,13 @@ def sector_groups() -> dict[str, str]:
 def sector_group_of(code: str) -> str:
     groups = sector_groups()
     return groups.get(code) or groups.get(code[:3]) or "other"
+
+
+@cache
+def exchange_rates() -> dict[str, Decimal]:
+    """ISO 4217 code → units per US dollar (seed/reference/EXCHANGE_RATES.md says of when)."""
+    return {row["currency"]: Decimal(row["units_per_usd"])
+            for row in _read_csv("exchange_rates.csv")}
 
 
 @cache

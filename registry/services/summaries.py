@@ -51,8 +51,7 @@ class Rates:
 
 
 def seed_rates() -> Rates:
-    rows = reference._read_csv("exchange_rates.csv")
-    return Rates("USD", {r["currency"]: Decimal(r["units_per_usd"]) for r in rows},
+    return Rates("USD", reference.exchange_rates(),
                  "seed/reference/exchange_rates.csv (illustrative, as of 2025-01-01)")
 
 
