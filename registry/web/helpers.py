@@ -101,7 +101,12 @@ def query_adding(key: str, value: str) -> str:
     return _url(args)
 
 
+def vocabulary(name: str) -> tuple[str, ...]:
+    """A controlled vocabulary's codes, in order (seed/vocabularies.toml)."""
+    return reference.vocabulary(name)
+
+
 HELPERS = {name: globals()[name] for name in (
     "country_name", "flag_emoji", "sector_name", "category_name", "region_name", "label",
     "money", "number", "date", "subdivision_name", "query_with", "query_without",
-    "query_adding", "language")}
+    "query_adding", "language", "vocabulary")}
