@@ -7,11 +7,8 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
-from sqlalchemy import func, select
-
-from registry.extensions import db
-from registry.models import USER_ROLES, Project
-from registry.services import accounts, idempotency, screening, seeding, tokens
+from registry.models import USER_ROLES
+from registry.services import accounts, idempotency, listing, screening, seeding, tokens
 from registry.services.actors import Actor
 from registry.services.errors import NotFound, ValidationFailed
 
@@ -38,10 +35,11 @@ def seed_reference():
 @seed_cli.command("demo")
 def seed_demo():
     """Load the demo ministries and projects (existing records are kept)."""
-    total = len(seeding.json.loads((seeding.DEMO_DIR / "projects.json").read_text("utf-8")))
+    projects = seeding.demo_projects()
     try:
-        with click.progressbar(length=total, label="Demo projects", file=sys.stderr) as bar:
-            result = seeding.demo_load(progress=bar.update)
+        with click.progressbar(length=len(projects), label="Demo projects",
+                               file=sys.stderr) as bar:
+            result = seeding.demo_load(progress=bar.update, projects=projects)
     except ValidationFailed as error:
         raise _fail(error) from None
     click.echo(f"Demo data: {result.organisations_created} organisations and "
@@ -164,7 +162,7 @@ def tokens_revoke(token_id: int):
 @screening_cli.command("rerun")
 def screening_rerun():
     """Screen every project again after the rules or lists changed; report what changed."""
-    total = db.session.scalar(select(func.count(Project.id)))
+    total = listing.project_count({"include_withdrawn": True}, Actor.system("screening rerun"))
     with click.progressbar(length=total, label="Screening", file=sys.stderr) as bar:
         report = screening.screening_rerun(progress=bar.update)
     click.echo(f"Ruleset {report.ruleset_version}: {report.screened} projects screened, "

@@ -71,15 +71,21 @@ class DemoResult:
     projects_kept: int = 0
 
 
-def demo_load(progress: Callable[[int], None] | None = None) -> DemoResult:
+def demo_projects() -> list[dict]:
+    """The demo projects (`seed/demo/projects.json`), each with its `reporting_org` ref."""
+    return json.loads((DEMO_DIR / "projects.json").read_text(encoding="utf-8"))
+
+
+def demo_load(progress: Callable[[int], None] | None = None,
+              projects: list[dict] | None = None) -> DemoResult:
     """Load `seed/demo/`: ministries, then projects, through the same service as the API.
 
     Records that already exist (same ref or identifier) are kept as they are, so a second
-    run changes nothing.
+    run changes nothing. `projects` defaults to `demo_projects()`.
     """
     result = DemoResult()
     organisations = json.loads((DEMO_DIR / "organisations.json").read_text(encoding="utf-8"))
-    projects = json.loads((DEMO_DIR / "projects.json").read_text(encoding="utf-8"))
+    projects = demo_projects() if projects is None else projects
     org_ids = {}
     for org in organisations:
         existing = accounts.organisation_by_ref(org["ref"])
