@@ -7,6 +7,7 @@ threads cost about 10% more CPU per uncached list request than 1, and about 75% 
 cached one). The gthread worker is kept for HTTP keep-alive, which the
 sync worker does not do. A long CSV export holds one worker while it streams.
 """
+
 import multiprocessing
 import os
 

@@ -6,6 +6,7 @@ with none of its work (no token check, no database, no serialisation). It is ser
 by gunicorn with the registry's own gunicorn.conf.py, so the only difference between
 the two is the application.
 """
+
 from __future__ import annotations
 
 import os

@@ -7,6 +7,7 @@ cProfile, in one process (Flask's test client: no server, no network, one thread
 
 Builds its own temporary database exactly as run.py does (same venv, same commands).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -31,7 +32,7 @@ def show(profile: cProfile.Profile, top: int) -> None:
         stats = pstats.Stats(profile, stream=out)
         stats.strip_dirs().sort_stats(order).print_stats(top)
         text = out.getvalue()
-        print(text[text.find("   ncalls"):] if "   ncalls" in text else text)
+        print(text[text.find("   ncalls") :] if "   ncalls" in text else text)
 
 
 def main() -> int:
@@ -40,21 +41,32 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=200, help="list requests profiled")
     parser.add_argument("--what", choices=("list", "csv", "both"), default="both")
     parser.add_argument("--top", type=int, default=30, help="functions shown per table")
-    parser.add_argument("--no-cache", action="store_true",
-                        help="turn the API list cache off (API_LIST_CACHE_MB=0): profile "
-                             "building the page rather than serving it from the cache")
+    parser.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="turn the API list cache off (API_LIST_CACHE_MB=0): profile "
+        "building the page rather than serving it from the cache",
+    )
     args = parser.parse_args()
     if not bench.in_venv():
         bench.ensure_venv()
-        os.execv(str(bench.VENV_PYTHON), [str(bench.VENV_PYTHON), str(Path(__file__).resolve()),
-                                          *sys.argv[1:]])
+        os.execv(
+            str(bench.VENV_PYTHON),
+            [str(bench.VENV_PYTHON), str(Path(__file__).resolve()), *sys.argv[1:]],
+        )
     work = Path(tempfile.mkdtemp(prefix="registry-profile-"))
     try:
         env = dict(os.environ)
-        env.update({"DATABASE_URL": f"sqlite:///{work / 'registry.sqlite'}",
-                    "REGISTRY_ENV": "development", "SECRET_KEY": secrets.token_hex(32),
-                    "API_RATE_LIMIT": "1000000 per minute", "RATELIMIT_STORAGE_URI": "memory://",
-                    "API_LIST_CACHE_MB": "0" if args.no_cache else "32"})
+        env.update(
+            {
+                "DATABASE_URL": f"sqlite:///{work / 'registry.sqlite'}",
+                "REGISTRY_ENV": "development",
+                "SECRET_KEY": secrets.token_hex(32),
+                "API_RATE_LIMIT": "1000000 per minute",
+                "RATELIMIT_STORAGE_URI": "memory://",
+                "API_LIST_CACHE_MB": "0" if args.no_cache else "32",
+            }
+        )
         token = bench.build_registry(env, args.count)
         country, _ = bench.common_country(work / "registry.sqlite")
         os.environ.update(env)
@@ -79,9 +91,11 @@ def main() -> int:
                 client.get(url, headers=auth)
             profile.disable()
             elapsed = time.perf_counter() - began
-            print(f"\nLIST {url} ({'list cache off' if args.no_cache else 'served from the list cache'}): "
-                  f"{plain * 1000:.2f} ms a request in one thread "
-                  f"({1 / plain:.0f}/s); {elapsed / args.requests * 1000:.2f} ms under cProfile\n")
+            print(
+                f"\nLIST {url} ({'list cache off' if args.no_cache else 'served from the list cache'}): "
+                f"{plain * 1000:.2f} ms a request in one thread "
+                f"({1 / plain:.0f}/s); {elapsed / args.requests * 1000:.2f} ms under cProfile\n"
+            )
             show(profile, args.top)
         if args.what in ("csv", "both"):
             url = "/api/v1/exports/projects.csv"
@@ -96,8 +110,10 @@ def main() -> int:
             profile.disable()
             elapsed = time.perf_counter() - began
             assert size == plain_size
-            print(f"\nCSV {url}: {response.status_code}, {size / 1e6:.1f} MB in {plain:.2f}s "
-                  f"in one thread ({elapsed:.2f}s under cProfile)\n")
+            print(
+                f"\nCSV {url}: {response.status_code}, {size / 1e6:.1f} MB in {plain:.2f}s "
+                f"in one thread ({elapsed:.2f}s under cProfile)\n"
+            )
             show(profile, args.top)
     finally:
         shutil.rmtree(work, ignore_errors=True)

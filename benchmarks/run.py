@@ -19,6 +19,7 @@ Every server it starts runs in its own process group and is stopped in `finally`
 Exit status is 0 even when a target is missed (it is a measurement); `--strict` makes a
 missed target exit 1. Only 127.0.0.1 is contacted (and PyPI by pip, to build the venv).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -55,10 +56,10 @@ HOST = "127.0.0.1"
 BENCH_ORG = "XX-BENCHMARK"
 
 TARGETS = {
-    "list_vs_bare": 0.3,        # registry req/s >= 0.3 x the bare Flask route
-    "list_vs_datasette": 4.0,   # registry req/s >= 4 x Datasette's JSON
-    "csv_vs_datasette": 1.5,    # registry CSV speed >= 1.5 x Datasette's CSV stream
-    "memory_mb": 50.0,          # registry worker RSS growth during the export < 50 MB
+    "list_vs_bare": 0.3,  # registry req/s >= 0.3 x the bare Flask route
+    "list_vs_datasette": 4.0,  # registry req/s >= 4 x Datasette's JSON
+    "csv_vs_datasette": 1.5,  # registry CSV speed >= 1.5 x Datasette's CSV stream
+    "memory_mb": 50.0,  # registry worker RSS growth during the export < 50 MB
 }
 
 T0 = time.monotonic()
@@ -69,6 +70,7 @@ def log(message: str) -> None:
 
 
 # ---------------------------------------------------------------- 1. the virtualenv
+
 
 def _requirements_stamp() -> str:
     digest = hashlib.sha256()
@@ -88,10 +90,14 @@ def ensure_venv() -> None:
         log(f"creating {VENV.relative_to(REPO)} with {sys.executable}")
         subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
     log("installing benchmarks/requirements.txt into the benchmark venv")
-    subprocess.run([str(VENV_PYTHON), "-m", "pip", "install", "--quiet", "--upgrade", "pip"],
-                   check=True)
-    subprocess.run([str(VENV_PYTHON), "-m", "pip", "install", "--quiet", "-r",
-                    str(REQUIREMENTS)], check=True, cwd=BENCH_DIR)
+    subprocess.run(
+        [str(VENV_PYTHON), "-m", "pip", "install", "--quiet", "--upgrade", "pip"], check=True
+    )
+    subprocess.run(
+        [str(VENV_PYTHON), "-m", "pip", "install", "--quiet", "-r", str(REQUIREMENTS)],
+        check=True,
+        cwd=BENCH_DIR,
+    )
     stamp_file.write_text(stamp)
 
 
@@ -100,6 +106,7 @@ def in_venv() -> bool:
 
 
 # ---------------------------------------------------------------- servers and processes
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -127,21 +134,36 @@ class Servers:
     def __init__(self) -> None:
         self.running: list[Server] = []
 
-    def start(self, name: str, argv: list[str], env: dict, port: int, ready_path: str,
-              logs: Path, timeout: float = 90) -> Server:
+    def start(
+        self,
+        name: str,
+        argv: list[str],
+        env: dict,
+        port: int,
+        ready_path: str,
+        logs: Path,
+        timeout: float = 90,
+    ) -> Server:
         log_path = logs / f"{name}.log"
         handle = open(log_path, "wb")  # noqa: SIM115 - closed with the process
-        process = subprocess.Popen(argv, cwd=REPO, env=env, stdout=handle,
-                                   stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                   start_new_session=True)
+        process = subprocess.Popen(
+            argv,
+            cwd=REPO,
+            env=env,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         handle.close()
         server = Server(name, port, process, log_path)
         self.running.append(server)
         deadline = time.monotonic() + timeout
         while True:
             if process.poll() is not None:
-                raise RuntimeError(f"{name} exited with {process.returncode} while starting:\n"
-                                   f"{server.tail()}")
+                raise RuntimeError(
+                    f"{name} exited with {process.returncode} while starting:\n{server.tail()}"
+                )
             try:
                 status, _, _ = get(port, ready_path, timeout=5)
                 if status == 200:
@@ -150,8 +172,9 @@ class Servers:
             except OSError:
                 pass
             if time.monotonic() > deadline:
-                raise RuntimeError(f"{name} did not answer {ready_path} within {timeout:.0f}s:\n"
-                                   f"{server.tail()}")
+                raise RuntimeError(
+                    f"{name} did not answer {ready_path} within {timeout:.0f}s:\n{server.tail()}"
+                )
             time.sleep(0.2)
 
     def stop_all(self) -> None:
@@ -191,8 +214,10 @@ def _terminate(signum, _frame):
 
 # ---------------------------------------------------------------- HTTP clients
 
-def get(port: int, path: str, headers: dict | None = None,
-        timeout: float = 60) -> tuple[int, dict, bytes]:
+
+def get(
+    port: int, path: str, headers: dict | None = None, timeout: float = 60
+) -> tuple[int, dict, bytes]:
     conn = http.client.HTTPConnection(HOST, port, timeout=timeout)
     try:
         conn.request("GET", path, headers=headers or {})
@@ -215,12 +240,15 @@ class LoadResult:
         return self.completed / self.seconds if self.seconds else 0.0
 
 
-def load(port: int, path: str, headers: dict, *, concurrency: int, requests: int,
-         seconds: float) -> LoadResult:
+def load(
+    port: int, path: str, headers: dict, *, concurrency: int, requests: int, seconds: float
+) -> LoadResult:
     """`concurrency` threads, each on one keep-alive connection, share `requests` GETs;
     stops early after `seconds`. Requests/s = successful responses / wall time."""
-    quotas = [requests // concurrency + (1 if i < requests % concurrency else 0)
-              for i in range(concurrency)]
+    quotas = [
+        requests // concurrency + (1 if i < requests % concurrency else 0)
+        for i in range(concurrency)
+    ]
     barrier = threading.Barrier(concurrency + 1)
     start = [0.0]
     outcomes: list[tuple[int, int, int, float, list[float]]] = [None] * concurrency  # type: ignore
@@ -256,8 +284,7 @@ def load(port: int, path: str, headers: dict, *, concurrency: int, requests: int
         conn.close()
         outcomes[index] = (done, errors, size, clock(), latencies)
 
-    threads = [threading.Thread(target=client, args=(i,), daemon=True)
-               for i in range(concurrency)]
+    threads = [threading.Thread(target=client, args=(i,), daemon=True) for i in range(concurrency)]
     for thread in threads:
         thread.start()
     start[0] = time.perf_counter()
@@ -265,9 +292,13 @@ def load(port: int, path: str, headers: dict, *, concurrency: int, requests: int
     for thread in threads:
         thread.join()
     end = max(o[3] for o in outcomes)
-    return LoadResult(completed=sum(o[0] for o in outcomes), errors=sum(o[1] for o in outcomes),
-                      seconds=end - start[0], bytes=sum(o[2] for o in outcomes),
-                      latencies=[lat for o in outcomes for lat in o[4]])
+    return LoadResult(
+        completed=sum(o[0] for o in outcomes),
+        errors=sum(o[1] for o in outcomes),
+        seconds=end - start[0],
+        bytes=sum(o[2] for o in outcomes),
+        latencies=[lat for o in outcomes for lat in o[4]],
+    )
 
 
 def download(port: int, path: str, headers: dict, dest: Path) -> tuple[float, int]:
@@ -275,8 +306,19 @@ def download(port: int, path: str, headers: dict, dest: Path) -> tuple[float, in
     client that takes little of the CPU the servers need), else http.client."""
     curl = shutil.which("curl")
     if curl:
-        argv = [curl, "--silent", "--show-error", "--fail", "--noproxy", "*", "--http1.1",
-                "--output", str(dest), "--write-out", "%{http_code}"]
+        argv = [
+            curl,
+            "--silent",
+            "--show-error",
+            "--fail",
+            "--noproxy",
+            "*",
+            "--http1.1",
+            "--output",
+            str(dest),
+            "--write-out",
+            "%{http_code}",
+        ]
         for name, value in headers.items():
             argv += ["--header", f"{name}: {value}"]
         argv.append(f"http://{HOST}:{port}{path}")
@@ -312,6 +354,7 @@ def download_client() -> str:
 
 
 # ---------------------------------------------------------------- memory
+
 
 class RssSampler:
     """Samples the RSS of a process's children (gunicorn's workers) or of the process
@@ -358,20 +401,32 @@ class RssSampler:
 
     def growth_mb(self) -> dict[int, dict]:
         mb = 1024 * 1024
-        return {pid: {"before_mb": round(self.before[pid] / mb, 1),
-                      "peak_mb": round(self.peak[pid] / mb, 1),
-                      "growth_mb": round((self.peak[pid] - self.before[pid]) / mb, 1)}
-                for pid in self.before}
+        return {
+            pid: {
+                "before_mb": round(self.before[pid] / mb, 1),
+                "peak_mb": round(self.peak[pid] / mb, 1),
+                "growth_mb": round((self.peak[pid] - self.before[pid]) / mb, 1),
+            }
+            for pid in self.before
+        }
 
 
 # ---------------------------------------------------------------- 2. the registry database
 
+
 def flask(env: dict, *args: str) -> str:
-    done = subprocess.run([str(VENV_BIN / "flask"), "--app", "wsgi", *args], cwd=REPO, env=env,
-                          stdin=subprocess.DEVNULL, capture_output=True, text=True)
+    done = subprocess.run(
+        [str(VENV_BIN / "flask"), "--app", "wsgi", *args],
+        cwd=REPO,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+    )
     if done.returncode != 0:
-        raise RuntimeError(f"flask {' '.join(args)} failed ({done.returncode}):\n"
-                           f"{done.stdout}\n{done.stderr}")
+        raise RuntimeError(
+            f"flask {' '.join(args)} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}"
+        )
     return done.stdout
 
 
@@ -387,10 +442,22 @@ def build_registry(env: dict, count: int) -> str:
     log(f"  {count:,} projects written in {time.monotonic() - began:.1f}s")
     # Registered after seeding, so every synthetic project belongs to the synthetic
     # ministry and this one reads them as any partner ministry reads others' projects.
-    flask(env, "accounts", "create-org", "--ref", BENCH_ORG, "--name", "Benchmark ministry",
-          "--country", "JP", "--type", "10")
-    output = flask(env, "tokens", "issue", "--org", BENCH_ORG, "--scope", "read",
-                   "--name", "benchmarks/run.py")
+    flask(
+        env,
+        "accounts",
+        "create-org",
+        "--ref",
+        BENCH_ORG,
+        "--name",
+        "Benchmark ministry",
+        "--country",
+        "JP",
+        "--type",
+        "10",
+    )
+    output = flask(
+        env, "tokens", "issue", "--org", BENCH_ORG, "--scope", "read", "--name", "benchmarks/run.py"
+    )
     return output.strip().splitlines()[-1].strip()
 
 
@@ -401,15 +468,18 @@ def common_country(db_path: Path) -> tuple[str, int]:
         return conn.execute(
             "SELECT pc.code, count(*) FROM project_countries pc JOIN projects p ON p.id = "
             "pc.project_id WHERE pc.position = 0 AND p.status = 'implementation' "
-            "GROUP BY pc.code ORDER BY count(*) DESC, pc.code LIMIT 1").fetchone()
+            "GROUP BY pc.code ORDER BY count(*) DESC, pc.code LIMIT 1"
+        ).fetchone()
     finally:
         conn.close()
 
 
 # ---------------------------------------------------------------- 3. the flat table
 
-FLAT_COLUMNS_NOTE = ("registry CSV columns, `recipient_country_codes` renamed `countries`, "
-                     "plus `country` (the first recipient country) for the filter")
+FLAT_COLUMNS_NOTE = (
+    "registry CSV columns, `recipient_country_codes` renamed `countries`, "
+    "plus `country` (the first recipient country) for the filter"
+)
 
 
 def build_flat(csv_path: Path, flat_path: Path) -> int:
@@ -424,7 +494,8 @@ def build_flat(csv_path: Path, flat_path: Path) -> int:
         columns.insert(header.index("reporting_org") + 1, "country")
         conn = sqlite3.connect(flat_path)
         definitions = ", ".join(
-            f'"{c}" TEXT PRIMARY KEY' if c == "identifier" else f'"{c}" TEXT' for c in columns)
+            f'"{c}" TEXT PRIMARY KEY' if c == "identifier" else f'"{c}" TEXT' for c in columns
+        )
         conn.execute(f"CREATE TABLE projects ({definitions})")
         names = ", ".join(f'"{c}"' for c in columns)
         insert = f"INSERT INTO projects ({names}) VALUES ({', '.join('?' * len(columns))})"
@@ -457,6 +528,7 @@ def csv_summary(path: Path) -> dict:
 
 # ---------------------------------------------------------------- 5. measurements
 
+
 def median(values: list[float]) -> float:
     return statistics.median(values) if values else float("nan")
 
@@ -476,21 +548,33 @@ def percentile(values: list[float], fraction: float) -> float:
 def measure_list(contenders: list[dict], args) -> dict:
     """Warm each contender up, then `rounds` interleaved rounds (the order rotates)."""
     for contender in contenders:
-        warm = load(contender["port"], contender["path"], contender["headers"],
-                    concurrency=args.concurrency, requests=max(args.concurrency * 10, 100),
-                    seconds=args.seconds)
+        warm = load(
+            contender["port"],
+            contender["path"],
+            contender["headers"],
+            concurrency=args.concurrency,
+            requests=max(args.concurrency * 10, 100),
+            seconds=args.seconds,
+        )
         if warm.errors or not warm.completed:
             raise RuntimeError(f"{contender['name']}: {warm.errors} errors while warming up")
     runs: dict[str, list[LoadResult]] = {c["name"]: [] for c in contenders}
     for round_number in range(args.rounds):
         for contender in rotate(contenders, round_number):
-            result = load(contender["port"], contender["path"], contender["headers"],
-                          concurrency=args.concurrency, requests=args.requests,
-                          seconds=args.seconds)
+            result = load(
+                contender["port"],
+                contender["path"],
+                contender["headers"],
+                concurrency=args.concurrency,
+                requests=args.requests,
+                seconds=args.seconds,
+            )
             runs[contender["name"]].append(result)
-            log(f"LIST round {round_number + 1}/{args.rounds} {contender['name']:<9} "
+            log(
+                f"LIST round {round_number + 1}/{args.rounds} {contender['name']:<9} "
                 f"{result.rps:8.1f} req/s ({result.completed} in {result.seconds:.2f}s, "
-                f"{result.errors} errors)")
+                f"{result.errors} errors)"
+            )
     out = {}
     for contender in contenders:
         results = runs[contender["name"]]
@@ -504,13 +588,15 @@ def measure_list(contenders: list[dict], args) -> dict:
             "errors": sum(r.errors for r in results),
             "latency_ms_p50": round(percentile(latencies, 0.50) * 1000, 2),
             "latency_ms_p95": round(percentile(latencies, 0.95) * 1000, 2),
-            "bytes_per_response": round(sum(r.bytes for r in results) / completed) if completed
+            "bytes_per_response": round(sum(r.bytes for r in results) / completed)
+            if completed
             else 0,
         }
     return out
 
 
 # ---------------------------------------------------------------- 6. the report
+
 
 def verdict(ok: bool) -> str:
     return "PASS" if ok else "FAIL"
@@ -525,53 +611,74 @@ def report(results: dict) -> str:
     add = lines.append
     add("")
     add("=" * 96)
-    add(f"Registry benchmark at {cfg['revision']}: {cfg['count']:,} projects; gunicorn "
-        f"{cfg['gunicorn']}; {cfg['concurrency']} client threads; {cfg['cpus']} CPUs")
+    add(
+        f"Registry benchmark at {cfg['revision']}: {cfg['count']:,} projects; gunicorn "
+        f"{cfg['gunicorn']}; {cfg['concurrency']} client threads; {cfg['cpus']} CPUs"
+    )
     load_average = cfg["load_average_at_start"]
-    busy = (" (the machine was not idle: absolute numbers suffer, ratios less so)"
-            if load_average > 0.5 else "")
+    busy = (
+        " (the machine was not idle: absolute numbers suffer, ratios less so)"
+        if load_average > 0.5
+        else ""
+    )
     add(f"1-minute load average at the start: {load_average:.2f}{busy}")
     add("=" * 96)
     lst = results["list"]
-    add(f"LIST  {cfg['rounds']} interleaved rounds of <= {cfg['requests']} requests or "
-        f"{cfg['seconds']:g}s each; country={cfg['country']}, status=implementation, 50 per page")
-    add(f"  {'contender':<11}{'req/s median':>13}{'p50 ms':>9}{'p95 ms':>9}{'bytes/resp':>12}"
-        f"{'items':>7}  rounds (req/s)")
+    add(
+        f"LIST  {cfg['rounds']} interleaved rounds of <= {cfg['requests']} requests or "
+        f"{cfg['seconds']:g}s each; country={cfg['country']}, status=implementation, 50 per page"
+    )
+    add(
+        f"  {'contender':<11}{'req/s median':>13}{'p50 ms':>9}{'p95 ms':>9}{'bytes/resp':>12}"
+        f"{'items':>7}  rounds (req/s)"
+    )
     for name in LIST_CONTENDERS:
         row = lst[name]
-        add(f"  {name:<11}{row['rps_median']:>13.1f}{row['latency_ms_p50']:>9.1f}"
+        add(
+            f"  {name:<11}{row['rps_median']:>13.1f}{row['latency_ms_p50']:>9.1f}"
             f"{row['latency_ms_p95']:>9.1f}{row['bytes_per_response']:>12,}{row['items']:>7}  "
-            f"{', '.join(f'{v:.0f}' for v in row['rps_rounds'])}")
+            f"{', '.join(f'{v:.0f}' for v in row['rps_rounds'])}"
+        )
     for name in LIST_CONTENDERS:
         add(f"    {name:<10}GET {lst[name]['url']}")
     uncached = lst["uncached"]["rps_median"]
-    add(f"  uncached = the registry with API_LIST_CACHE_MB=0, every page built afresh: "
+    add(
+        f"  uncached = the registry with API_LIST_CACHE_MB=0, every page built afresh: "
         f"{uncached / lst['bare']['rps_median']:.2f} x bare, "
         f"{uncached / lst['datasette']['rps_median']:.2f} x Datasette (for reference; the "
-        f"targets are for the registry as `make run` serves it)")
+        f"targets are for the registry as `make run` serves it)"
+    )
     c = results["csv"]
     add("")
-    add(f"CSV   full export, {cfg['csv_rounds']} interleaved rounds, downloaded with "
-        f"{c['client']}")
-    add(f"  {'contender':<22}{'seconds median':>15}{'rows/s':>11}{'MB':>8}{'rows':>9}"
-        f"  rounds (s)")
+    add(f"CSV   full export, {cfg['csv_rounds']} interleaved rounds, downloaded with {c['client']}")
+    add(f"  {'contender':<22}{'seconds median':>15}{'rows/s':>11}{'MB':>8}{'rows':>9}  rounds (s)")
     for name in ("registry", "datasette", "floor"):
         row = c[name]
-        add(f"  {row['label']:<22}{row['seconds_median']:>15.2f}{row['rows_per_s']:>11,.0f}"
+        add(
+            f"  {row['label']:<22}{row['seconds_median']:>15.2f}{row['rows_per_s']:>11,.0f}"
             f"{row['mb']:>8.1f}{row['rows']:>9,}  "
-            f"{', '.join(f'{v:.2f}' for v in row['seconds_rounds'])}")
-    add(f"  rows match: {verdict(c['rows_match'])} (header + {cfg['count']:,} rows and the same "
-        f"identifiers in all three)")
+            f"{', '.join(f'{v:.2f}' for v in row['seconds_rounds'])}"
+        )
+    add(
+        f"  rows match: {verdict(c['rows_match'])} (header + {cfg['count']:,} rows and the same "
+        f"identifiers in all three)"
+    )
     m = results["memory"]
     add("")
-    add("MEMORY  registry workers' RSS growth during each full CSV export "
-        "(max during - just before; sampled every 50 ms)")
+    add(
+        "MEMORY  registry workers' RSS growth during each full CSV export "
+        "(max during - just before; sampled every 50 ms)"
+    )
     for entry in m["exports"]:
-        growth = ", ".join(f"pid {pid}: {v['before_mb']:.0f} -> {v['peak_mb']:.0f} MB "
-                           f"(+{v['growth_mb']:.1f})" for pid, v in entry["workers"].items())
+        growth = ", ".join(
+            f"pid {pid}: {v['before_mb']:.0f} -> {v['peak_mb']:.0f} MB (+{v['growth_mb']:.1f})"
+            for pid, v in entry["workers"].items()
+        )
         add(f"  {entry['label']:<15}{growth}")
-    add(f"  Datasette (one process) during its stream: +{m['datasette_growth_mb']:.1f} MB (max "
-        f"over rounds, for reference)")
+    add(
+        f"  Datasette (one process) during its stream: +{m['datasette_growth_mb']:.1f} MB (max "
+        f"over rounds, for reference)"
+    )
     add("")
     add("TARGETS")
     for target in results["targets"]:
@@ -587,17 +694,30 @@ def targets(results: dict) -> list[dict]:
     csv_ratio = c["datasette"]["seconds_median"] / c["registry"]["seconds_median"]
     growth = m["max_growth_mb"]
     out = [
-        {"name": f"list: registry >= {TARGETS['list_vs_bare']} x bare Flask",
-         "value": round(vs_bare, 3), "measured": f"{vs_bare:.2f} x",
-         "ok": vs_bare >= TARGETS["list_vs_bare"]},
-        {"name": f"list: registry >= {TARGETS['list_vs_datasette']:g} x Datasette JSON",
-         "value": round(vs_datasette, 3), "measured": f"{vs_datasette:.2f} x",
-         "ok": vs_datasette >= TARGETS["list_vs_datasette"]},
-        {"name": f"csv: registry speed >= {TARGETS['csv_vs_datasette']} x Datasette stream",
-         "value": round(csv_ratio, 3), "measured": f"{csv_ratio:.2f} x",
-         "ok": csv_ratio >= TARGETS["csv_vs_datasette"] and c["rows_match"]},
-        {"name": f"memory: worker growth during export < {TARGETS['memory_mb']:g} MB",
-         "value": growth, "measured": f"{growth:.1f} MB", "ok": growth < TARGETS["memory_mb"]},
+        {
+            "name": f"list: registry >= {TARGETS['list_vs_bare']} x bare Flask",
+            "value": round(vs_bare, 3),
+            "measured": f"{vs_bare:.2f} x",
+            "ok": vs_bare >= TARGETS["list_vs_bare"],
+        },
+        {
+            "name": f"list: registry >= {TARGETS['list_vs_datasette']:g} x Datasette JSON",
+            "value": round(vs_datasette, 3),
+            "measured": f"{vs_datasette:.2f} x",
+            "ok": vs_datasette >= TARGETS["list_vs_datasette"],
+        },
+        {
+            "name": f"csv: registry speed >= {TARGETS['csv_vs_datasette']} x Datasette stream",
+            "value": round(csv_ratio, 3),
+            "measured": f"{csv_ratio:.2f} x",
+            "ok": csv_ratio >= TARGETS["csv_vs_datasette"] and c["rows_match"],
+        },
+        {
+            "name": f"memory: worker growth during export < {TARGETS['memory_mb']:g} MB",
+            "value": growth,
+            "measured": f"{growth:.1f} MB",
+            "ok": growth < TARGETS["memory_mb"],
+        },
     ]
     for target in out:
         target["verdict"] = verdict(target["ok"])
@@ -606,30 +726,48 @@ def targets(results: dict) -> list[dict]:
 
 # ---------------------------------------------------------------- the run
 
+
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description="Benchmark the registry's list API, CSV export and memory against a bare "
-                    "Flask app and Datasette (see benchmarks/README.md).")
-    parser.add_argument("--count", type=int, help="synthetic projects (default 100000; "
-                        "10000 with --quick)")
+        "Flask app and Datasette (see benchmarks/README.md)."
+    )
+    parser.add_argument(
+        "--count", type=int, help="synthetic projects (default 100000; 10000 with --quick)"
+    )
     parser.add_argument("--rounds", type=int, help="interleaved LIST rounds (default 5; 3 quick)")
-    parser.add_argument("--csv-rounds", type=int, help="interleaved CSV rounds (default 3; "
-                        "2 quick)")
+    parser.add_argument(
+        "--csv-rounds", type=int, help="interleaved CSV rounds (default 3; 2 quick)"
+    )
     parser.add_argument("--concurrency", type=int, default=8, help="client threads (default 8)")
-    parser.add_argument("--requests", type=int, help="requests per contender per LIST round "
-                        "(default 3000; 1000 quick)")
-    parser.add_argument("--seconds", type=float, help="time cap per contender per LIST round "
-                        "(default 6; 3 quick)")
-    parser.add_argument("--quick", action="store_true",
-                        help="a fast check: 10,000 projects and fewer, shorter rounds")
+    parser.add_argument(
+        "--requests",
+        type=int,
+        help="requests per contender per LIST round (default 3000; 1000 quick)",
+    )
+    parser.add_argument(
+        "--seconds", type=float, help="time cap per contender per LIST round (default 6; 3 quick)"
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="a fast check: 10,000 projects and fewer, shorter rounds",
+    )
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
-    parser.add_argument("--keep", action="store_true",
-                        help="keep the temporary directory (databases, CSVs, server logs)")
+    parser.add_argument(
+        "--keep",
+        action="store_true",
+        help="keep the temporary directory (databases, CSVs, server logs)",
+    )
     args = parser.parse_args()
     quick = args.quick
-    defaults = {"count": 10_000 if quick else 100_000, "rounds": 3 if quick else 5,
-                "csv_rounds": 2 if quick else 3, "requests": 1000 if quick else 3000,
-                "seconds": 3.0 if quick else 6.0}
+    defaults = {
+        "count": 10_000 if quick else 100_000,
+        "rounds": 3 if quick else 5,
+        "csv_rounds": 2 if quick else 3,
+        "requests": 1000 if quick else 3000,
+        "seconds": 3.0 if quick else 6.0,
+    }
     for name, value in defaults.items():
         if getattr(args, name) is None:
             setattr(args, name, value)
@@ -641,9 +779,11 @@ def parse_args() -> argparse.Namespace:
 def git_revision() -> str:
     """The commit measured, `+dirty` when the registry's files (benchmarks/ aside) have
     uncommitted changes (read-only: `--no-optional-locks` keeps git from touching its index)."""
+
     def git(*args: str) -> str:
-        done = subprocess.run(["git", "--no-optional-locks", *args], cwd=REPO,
-                              capture_output=True, text=True)
+        done = subprocess.run(
+            ["git", "--no-optional-locks", *args], cwd=REPO, capture_output=True, text=True
+        )
         return done.stdout.strip() if done.returncode == 0 else ""
 
     head = git("rev-parse", "--short", "HEAD") or "unknown"
@@ -669,16 +809,24 @@ def run(args, work: Path, servers: Servers) -> dict:
     logs = work / "logs"
     logs.mkdir()
     env = dict(os.environ)
-    env.update({
-        "DATABASE_URL": f"sqlite:///{db_path}",
-        "REGISTRY_ENV": "development",
-        "SECRET_KEY": secrets.token_hex(32),  # else one is written into instance/
-        "API_RATE_LIMIT": "1000000 per minute",
-        "RATELIMIT_STORAGE_URI": "memory://",
-        "PYTHONDONTWRITEBYTECODE": "1",
-    })
-    for name in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "all_proxy",
-                 "ALL_PROXY"):
+    env.update(
+        {
+            "DATABASE_URL": f"sqlite:///{db_path}",
+            "REGISTRY_ENV": "development",
+            "SECRET_KEY": secrets.token_hex(32),  # else one is written into instance/
+            "API_RATE_LIMIT": "1000000 per minute",
+            "RATELIMIT_STORAGE_URI": "memory://",
+            "PYTHONDONTWRITEBYTECODE": "1",
+        }
+    )
+    for name in (
+        "http_proxy",
+        "https_proxy",
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "all_proxy",
+        "ALL_PROXY",
+    ):
         env.pop(name, None)
     env["NO_PROXY"] = env["no_proxy"] = "127.0.0.1,localhost"
 
@@ -693,8 +841,14 @@ def run(args, work: Path, servers: Servers) -> dict:
         bare_port, datasette_port, uncached_port = free_port(), free_port(), free_port()
     registry_env = {**env, "REGISTRY_BIND": f"{HOST}:{registry_port}"}
     settings = gunicorn_settings(registry_env)
-    registry = servers.start("registry", [gunicorn, "--config", "gunicorn.conf.py", "wsgi:app"],
-                             registry_env, registry_port, "/healthz", logs)
+    registry = servers.start(
+        "registry",
+        [gunicorn, "--config", "gunicorn.conf.py", "wsgi:app"],
+        registry_env,
+        registry_port,
+        "/healthz",
+        logs,
+    )
 
     list_query = f"country={country}&status=implementation"
     registry_path = f"/api/v1/projects?{list_query}&limit=50"
@@ -708,16 +862,19 @@ def run(args, work: Path, servers: Servers) -> dict:
     export_path = "/api/v1/exports/projects.csv"
     status, _, _ = get(registry_port, export_path + "?status=cancelled&country=" + country, auth)
     if status == 404:
-        raise RuntimeError(f"{export_path} answered 404: this checkout has no API CSV export "
-                           "yet (registry/api/exports.py).")
+        raise RuntimeError(
+            f"{export_path} answered 404: this checkout has no API CSV export "
+            "yet (registry/api/exports.py)."
+        )
     memory_exports = []
     registry_master = registry.process.pid
     log("registry: first full CSV export (cold workers; its rows become Datasette's table)")
     source_csv = work / "registry-export.csv"
     with RssSampler(registry_master, children=True) as sampler:
         seconds, size = download(registry_port, export_path, auth, source_csv)
-    memory_exports.append({"label": "cold export", "seconds": round(seconds, 2),
-                           "workers": sampler.growth_mb()})
+    memory_exports.append(
+        {"label": "cold export", "seconds": round(seconds, 2), "workers": sampler.growth_mb()}
+    )
     log(f"  {size / 1e6:.1f} MB in {seconds:.2f}s")
     flat_path = work / "flat.db"
     flat_rows = build_flat(source_csv, flat_path)
@@ -725,34 +882,83 @@ def run(args, work: Path, servers: Servers) -> dict:
 
     # The same registry with its list cache off: every request builds its page (for reference).
     uncached_env = {**env, "REGISTRY_BIND": f"{HOST}:{uncached_port}", "API_LIST_CACHE_MB": "0"}
-    servers.start("uncached", [gunicorn, "--config", "gunicorn.conf.py", "wsgi:app"],
-                  uncached_env, uncached_port, "/healthz", logs)
+    servers.start(
+        "uncached",
+        [gunicorn, "--config", "gunicorn.conf.py", "wsgi:app"],
+        uncached_env,
+        uncached_port,
+        "/healthz",
+        logs,
+    )
     bare_env = {**env, "REGISTRY_BIND": f"{HOST}:{bare_port}", "BARE_BODY_FILE": str(body_file)}
-    servers.start("bare", [gunicorn, "--config", "gunicorn.conf.py", "benchmarks.bare_app:app"],
-                  bare_env, bare_port, "/", logs)
-    datasette = servers.start("datasette", [
-        str(VENV_BIN / "datasette"), "serve", "--immutable", str(flat_path),
-        "--host", HOST, "--port", str(datasette_port),
-        "--setting", "sql_time_limit_ms", "10000",
-        "--setting", "max_returned_rows", "1000000",
-        "--setting", "allow_csv_stream", "1",
-        "--setting", "num_sql_threads", "4",
-        "--setting", "max_csv_mb", "0",
-    ], env, datasette_port, "/-/versions.json", logs)
+    servers.start(
+        "bare",
+        [gunicorn, "--config", "gunicorn.conf.py", "benchmarks.bare_app:app"],
+        bare_env,
+        bare_port,
+        "/",
+        logs,
+    )
+    datasette = servers.start(
+        "datasette",
+        [
+            str(VENV_BIN / "datasette"),
+            "serve",
+            "--immutable",
+            str(flat_path),
+            "--host",
+            HOST,
+            "--port",
+            str(datasette_port),
+            "--setting",
+            "sql_time_limit_ms",
+            "10000",
+            "--setting",
+            "max_returned_rows",
+            "1000000",
+            "--setting",
+            "allow_csv_stream",
+            "1",
+            "--setting",
+            "num_sql_threads",
+            "4",
+            "--setting",
+            "max_csv_mb",
+            "0",
+        ],
+        env,
+        datasette_port,
+        "/-/versions.json",
+        logs,
+    )
 
     datasette_path = f"/flat/projects.json?{list_query}&_size=50&_shape=array"
     status, _, ds_page = get(datasette_port, datasette_path)
     if status != 200:
         raise RuntimeError(f"Datasette answered {status} to {datasette_path}: {ds_page[:300]!r}")
     contenders = [
-        {"name": "registry", "port": registry_port, "path": registry_path, "headers": auth,
-         "items": registry_items},
-        {"name": "bare", "port": bare_port, "path": "/", "headers": {},
-         "items": registry_items},
-        {"name": "datasette", "port": datasette_port, "path": datasette_path, "headers": {},
-         "items": len(json.loads(ds_page))},
-        {"name": "uncached", "port": uncached_port, "path": registry_path, "headers": auth,
-         "items": registry_items},
+        {
+            "name": "registry",
+            "port": registry_port,
+            "path": registry_path,
+            "headers": auth,
+            "items": registry_items,
+        },
+        {"name": "bare", "port": bare_port, "path": "/", "headers": {}, "items": registry_items},
+        {
+            "name": "datasette",
+            "port": datasette_port,
+            "path": datasette_path,
+            "headers": {},
+            "items": len(json.loads(ds_page)),
+        },
+        {
+            "name": "uncached",
+            "port": uncached_port,
+            "path": registry_path,
+            "headers": auth,
+            "items": registry_items,
+        },
     ]
     log(f"LIST: warming up, then {args.rounds} rounds x {len(contenders)} contenders")
     list_results = measure_list(contenders, args)
@@ -771,8 +977,13 @@ def run(args, work: Path, servers: Servers) -> dict:
     def fetch_registry(dest: Path, round_number: int) -> float:
         with RssSampler(registry_master, children=True) as sampler:
             seconds, csv_sizes["registry"] = download(registry_port, export_path, auth, dest)
-        memory_exports.append({"label": f"round {round_number + 1}", "seconds": round(seconds, 2),
-                               "workers": sampler.growth_mb()})
+        memory_exports.append(
+            {
+                "label": f"round {round_number + 1}",
+                "seconds": round(seconds, 2),
+                "workers": sampler.growth_mb(),
+            }
+        )
         return seconds
 
     def fetch_datasette(dest: Path, _round: int) -> float:
@@ -785,11 +996,16 @@ def run(args, work: Path, servers: Servers) -> dict:
         began = time.perf_counter()
         if sqlite_cli:
             with open(dest, "wb") as out:
-                subprocess.run([sqlite_cli, "-csv", "-header", str(flat_path),
-                                "SELECT * FROM projects"], stdout=out, check=True)
+                subprocess.run(
+                    [sqlite_cli, "-csv", "-header", str(flat_path), "SELECT * FROM projects"],
+                    stdout=out,
+                    check=True,
+                )
         else:
-            with sqlite3.connect(flat_path) as conn, open(dest, "w", newline="",
-                                                           encoding="utf-8") as out:
+            with (
+                sqlite3.connect(flat_path) as conn,
+                open(dest, "w", newline="", encoding="utf-8") as out,
+            ):
                 cursor = conn.execute("SELECT * FROM projects")
                 writer = csv.writer(out)
                 writer.writerow([d[0] for d in cursor.description])
@@ -798,8 +1014,11 @@ def run(args, work: Path, servers: Servers) -> dict:
         csv_sizes["floor"] = dest.stat().st_size
         return seconds
 
-    fetchers = [("registry", fetch_registry), ("datasette", fetch_datasette),
-                ("floor", fetch_floor)]
+    fetchers = [
+        ("registry", fetch_registry),
+        ("datasette", fetch_datasette),
+        ("floor", fetch_floor),
+    ]
     log(f"CSV: {args.csv_rounds} rounds x 3 contenders")
     for round_number in range(args.csv_rounds):
         for name, fetch in rotate(fetchers, round_number):
@@ -812,43 +1031,71 @@ def run(args, work: Path, servers: Servers) -> dict:
             dest.unlink()
             log(f"CSV round {round_number + 1}/{args.csv_rounds} {name:<9} {seconds:7.2f}s")
     expected = summaries["registry"]
-    rows_match = all(s["rows"] == args.count and s["identifiers_sha256"] ==
-                     expected["identifiers_sha256"] for s in summaries.values())
-    labels = {"registry": "registry API", "datasette": "Datasette _stream",
-              "floor": floor_label + " floor"}
-    csv_results = {"client": download_client(), "rows_match": rows_match,
-                   "registry_url": export_path, "datasette_url": datasette_csv,
-                   "floor_tool": floor_label}
+    rows_match = all(
+        s["rows"] == args.count and s["identifiers_sha256"] == expected["identifiers_sha256"]
+        for s in summaries.values()
+    )
+    labels = {
+        "registry": "registry API",
+        "datasette": "Datasette _stream",
+        "floor": floor_label + " floor",
+    }
+    csv_results = {
+        "client": download_client(),
+        "rows_match": rows_match,
+        "registry_url": export_path,
+        "datasette_url": datasette_csv,
+        "floor_tool": floor_label,
+    }
     for name, runs in csv_runs.items():
         seconds = median(runs)
         csv_results[name] = {
-            "label": labels[name], "seconds_median": round(seconds, 3),
+            "label": labels[name],
+            "seconds_median": round(seconds, 3),
             "seconds_rounds": [round(s, 3) for s in runs],
-            "rows": summaries[name]["rows"], "columns": summaries[name]["columns"],
-            "rows_per_s": round(summaries[name]["rows"] / seconds), "mb":
-            round(csv_sizes[name] / 1e6, 2)}
+            "rows": summaries[name]["rows"],
+            "columns": summaries[name]["columns"],
+            "rows_per_s": round(summaries[name]["rows"] / seconds),
+            "mb": round(csv_sizes[name] / 1e6, 2),
+        }
 
     growths = [w["growth_mb"] for e in memory_exports for w in e["workers"].values()]
-    memory = {"exports": memory_exports, "max_growth_mb": max(growths),
-              "measured_rounds_max_growth_mb": max(
-                  w["growth_mb"] for e in memory_exports[1:] for w in e["workers"].values()),
-              "datasette_growth_mb": max(datasette_growth), "interval_s": 0.05}
+    memory = {
+        "exports": memory_exports,
+        "max_growth_mb": max(growths),
+        "measured_rounds_max_growth_mb": max(
+            w["growth_mb"] for e in memory_exports[1:] for w in e["workers"].values()
+        ),
+        "datasette_growth_mb": max(datasette_growth),
+        "interval_s": 0.05,
+    }
 
     import datasette as datasette_package
+
     return {
-        "config": {"count": args.count, "rounds": args.rounds, "csv_rounds": args.csv_rounds,
-                   "concurrency": args.concurrency, "requests": args.requests,
-                   "seconds": args.seconds, "quick": args.quick, "country": country,
-                   "revision": revision,
-                   "load_average_at_start": round(load_before, 2),
-                   "gunicorn": f"{settings['workers']} x {settings['threads']} "
-                               f"{settings['worker_class']}",
-                   "gunicorn_settings": settings, "cpus": os.cpu_count(),
-                   "python": platform.python_version(), "platform": platform.platform(),
-                   "datasette": datasette_package.__version__,
-                   "flat_table": FLAT_COLUMNS_NOTE,
-                   "api_rate_limit": env["API_RATE_LIMIT"]},
-        "list": list_results, "csv": csv_results, "memory": memory,
+        "config": {
+            "count": args.count,
+            "rounds": args.rounds,
+            "csv_rounds": args.csv_rounds,
+            "concurrency": args.concurrency,
+            "requests": args.requests,
+            "seconds": args.seconds,
+            "quick": args.quick,
+            "country": country,
+            "revision": revision,
+            "load_average_at_start": round(load_before, 2),
+            "gunicorn": f"{settings['workers']} x {settings['threads']} {settings['worker_class']}",
+            "gunicorn_settings": settings,
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            "datasette": datasette_package.__version__,
+            "flat_table": FLAT_COLUMNS_NOTE,
+            "api_rate_limit": env["API_RATE_LIMIT"],
+        },
+        "list": list_results,
+        "csv": csv_results,
+        "memory": memory,
     }
 
 
@@ -858,8 +1105,7 @@ def main() -> int:
         if sys.version_info < (3, 11):
             sys.exit("Python 3.11 or later is needed (the registry's version).")
         ensure_venv()
-        os.execv(str(VENV_PYTHON), [str(VENV_PYTHON), str(Path(__file__).resolve()),
-                                    *sys.argv[1:]])
+        os.execv(str(VENV_PYTHON), [str(VENV_PYTHON), str(Path(__file__).resolve()), *sys.argv[1:]])
     signal.signal(signal.SIGTERM, _terminate)
     signal.signal(signal.SIGHUP, _terminate)
     work = Path(tempfile.mkdtemp(prefix="registry-bench-"))

@@ -1,4 +1,5 @@
 """The Infrastructure Partnership Registry: `create_app` builds the Flask application."""
+
 from __future__ import annotations
 
 from pathlib import Path

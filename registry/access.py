@@ -3,6 +3,7 @@
 Each view says who may call it (`public`, or a decorator that sets `view.access`);
 `access_of` reads the declaration, and a test walks the URL map with it.
 """
+
 from __future__ import annotations
 
 # Routes that Flask and flask-smorest add themselves, public by design: static files and

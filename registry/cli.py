@@ -1,4 +1,5 @@
 """Flask commands: `seed …` and `accounts …` (tokens and screening join later)."""
+
 from __future__ import annotations
 
 import sys
@@ -28,8 +29,9 @@ def _fail(error: ValidationFailed) -> click.ClickException:
 def seed_reference():
     """Copy countries, M49 regions and DAC sectors from seed/ into the database."""
     counts = seeding.reference_load()
-    click.echo(f"Reference data loaded: {counts['countries']} countries, "
-               f"{counts['sectors']} DAC sectors.")
+    click.echo(
+        f"Reference data loaded: {counts['countries']} countries, {counts['sectors']} DAC sectors."
+    )
 
 
 @seed_cli.command("demo")
@@ -37,20 +39,31 @@ def seed_demo():
     """Load the demo ministries and projects (existing records are kept)."""
     projects = seeding.demo_projects()
     try:
-        with click.progressbar(length=len(projects), label="Demo projects",
-                               file=sys.stderr) as bar:
+        with click.progressbar(length=len(projects), label="Demo projects", file=sys.stderr) as bar:
             result = seeding.demo_load(progress=bar.update, projects=projects)
     except ValidationFailed as error:
         raise _fail(error) from None
-    click.echo(f"Demo data: {result.organisations_created} organisations and "
-               f"{result.projects_created} projects created, {result.projects_kept} kept.")
+    click.echo(
+        f"Demo data: {result.organisations_created} organisations and "
+        f"{result.projects_created} projects created, {result.projects_kept} kept."
+    )
 
 
 @seed_cli.command("synthetic")
-@click.option("--count", type=click.IntRange(1, 10_000_000), required=True,
-              help="How many projects to write (1 to 10,000,000).")
-@click.option("--seed", "random_seed", type=int, default=1, show_default=True,
-              help="Random seed, for repeatable data sets.")
+@click.option(
+    "--count",
+    type=click.IntRange(1, 10_000_000),
+    required=True,
+    help="How many projects to write (1 to 10,000,000).",
+)
+@click.option(
+    "--seed",
+    "random_seed",
+    type=int,
+    default=1,
+    show_default=True,
+    help="Random seed, for repeatable data sets.",
+)
 def seed_synthetic(count: int, random_seed: int):
     """Write COUNT valid synthetic projects quickly, for benchmarks."""
     with click.progressbar(length=count, label="Synthetic projects", file=sys.stderr) as bar:
@@ -74,11 +87,15 @@ def create_org(ref: str, name: str, country: str, org_type: str):
 
 @accounts_cli.command("create-user")
 @click.argument("email")
-@click.option("--role", required=True, type=click.Choice(USER_ROLES),
-              help="What the person may do.")
+@click.option(
+    "--role", required=True, type=click.Choice(USER_ROLES), help="What the person may do."
+)
 @click.option("--org", "org_ref", default=None, help="The ministry the person belongs to.")
-@click.option("--password-stdin", is_flag=True,
-              help="Read the password from standard input instead of generating one.")
+@click.option(
+    "--password-stdin",
+    is_flag=True,
+    help="Read the password from standard input instead of generating one.",
+)
 def create_user(email: str, role: str, org_ref: str | None, password_stdin: bool):
     """Create a person; prints a generated password once."""
     if password_stdin:
@@ -111,35 +128,50 @@ def demo_accounts():
 @click.option("--org", "org_ref", help="The ministry the token acts for (its ref, e.g. JP-GOV-1).")
 @click.option("--user", "user_email", help="Or: the person (reviewer, admin …) it acts for.")
 @click.option("--name", default="", help="A label to recognise the token by.")
-@click.option("--expires-days", type=click.IntRange(1, 3650), default=None,
-              help="Days until it expires (default: never).")
+@click.option(
+    "--expires-days",
+    type=click.IntRange(1, 3650),
+    default=None,
+    help="Days until it expires (default: never).",
+)
 @click.option("--scope", type=click.Choice(tokens.SCOPES), default="write", show_default=True)
 def tokens_issue(org_ref, user_email, name, expires_days, scope):
     """Issue a token; it is printed once, as the last line."""
     try:
-        issued = tokens.token_issue(org_ref=org_ref, user_email=user_email, name=name,
-                                    scope=scope, expires_days=expires_days)
+        issued = tokens.token_issue(
+            org_ref=org_ref,
+            user_email=user_email,
+            name=name,
+            scope=scope,
+            expires_days=expires_days,
+        )
     except ValidationFailed as error:
         raise _fail(error) from None
     owner = org_ref or user_email
     expiry = issued.token.expires_at.date().isoformat() if issued.token.expires_at else "never"
-    click.echo(f"Token {issued.token.id} issued for {owner}, scope {scope}, expires {expiry}. "
-               "It is shown only this once:")
+    click.echo(
+        f"Token {issued.token.id} issued for {owner}, scope {scope}, expires {expiry}. "
+        "It is shown only this once:"
+    )
     click.echo(issued.text)
 
 
 @tokens_cli.command("list")
 def tokens_list():
     """List tokens (never their secrets)."""
-    click.echo(f"{'id':>4}  {'owner':<32} {'scope':<5} {'name':<20} {'expires':<10} "
-               f"{'last used':<16} state")
+    click.echo(
+        f"{'id':>4}  {'owner':<32} {'scope':<5} {'name':<20} {'expires':<10} "
+        f"{'last used':<16} state"
+    )
     for token in tokens.token_list():
         owner = token.organisation.ref if token.organisation else token.user.email
         state = "revoked" if token.revoked_at else "active"
         expires = token.expires_at.date().isoformat() if token.expires_at else "never"
         used = token.last_used_at.strftime("%Y-%m-%d %H:%M") if token.last_used_at else "-"
-        click.echo(f"{token.id:>4}  {owner:<32} {token.scope:<5} {token.name[:20]:<20} "
-                   f"{expires:<10} {used:<16} {state}")
+        click.echo(
+            f"{token.id:>4}  {owner:<32} {token.scope:<5} {token.name[:20]:<20} "
+            f"{expires:<10} {used:<16} {state}"
+        )
 
 
 @tokens_cli.command("purge-idempotency-keys")
@@ -165,8 +197,10 @@ def screening_rerun():
     total = listing.project_count({"include_withdrawn": True}, Actor.system("screening rerun"))
     with click.progressbar(length=total, label="Screening", file=sys.stderr) as bar:
         report = screening.screening_rerun(progress=bar.update)
-    click.echo(f"Ruleset {report.ruleset_version}: {report.screened} projects screened, "
-               f"{len(report.changed)} changed, {report.reopened} reviews reopened.")
+    click.echo(
+        f"Ruleset {report.ruleset_version}: {report.screened} projects screened, "
+        f"{len(report.changed)} changed, {report.reopened} reviews reopened."
+    )
     for code, count in sorted(report.added.items()):
         click.echo(f"  +{count:<6} {code}")
     for code, count in sorted(report.removed.items()):
@@ -177,18 +211,27 @@ def screening_rerun():
 @click.argument("name")
 @click.option("--alias", "aliases", multiple=True, help="Another name it trades under (repeat).")
 @click.option("--country", default=None, help="ISO 3166-1 code of its home country.")
-@click.option("--category", "categories", multiple=True, required=True,
-              type=click.Choice(screening.VENDOR_CATEGORIES), help="What it supplies (repeat).")
+@click.option(
+    "--category",
+    "categories",
+    multiple=True,
+    required=True,
+    type=click.Choice(screening.VENDOR_CATEGORIES),
+    help="What it supplies (repeat).",
+)
 @click.option("--source", required=True, help="The listing it comes from, with its date.")
 def screening_add_vendor(name, aliases, country, categories, source):
     """Add a vendor of concern; run `screening rerun` to re-flag existing projects."""
     try:
-        entry = screening.vendor_add(name, list(aliases), country, list(categories), source,
-                                     Actor.system("cli add-vendor"))
+        entry = screening.vendor_add(
+            name, list(aliases), country, list(categories), source, Actor.system("cli add-vendor")
+        )
     except ValidationFailed as error:
         raise _fail(error) from None
-    click.echo(f"Vendor {entry.name} added (local-{entry.id}). Run `flask --app wsgi screening "
-               "rerun` to re-screen existing projects.")
+    click.echo(
+        f"Vendor {entry.name} added (local-{entry.id}). Run `flask --app wsgi screening "
+        "rerun` to re-screen existing projects."
+    )
 
 
 def register_commands(app: Flask) -> None:

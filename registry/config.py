@@ -1,4 +1,5 @@
 """Settings from the environment, one class per situation (development, testing, production)."""
+
 from __future__ import annotations
 
 import os
@@ -54,9 +55,9 @@ CONFIGS = {c.ENV_NAME: c for c in (DevelopmentConfig, TestingConfig, ProductionC
 def normalise_database_url(url: str) -> str:
     """Accept the common `postgres://` and `postgresql://` spellings and use psycopg 3."""
     if url.startswith("postgres://"):
-        url = "postgresql://" + url[len("postgres://"):]
+        url = "postgresql://" + url[len("postgres://") :]
     if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
     return url
 
 
@@ -89,7 +90,9 @@ def load_config(app, override=None) -> None:
     )
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
-            **app.config["SQLALCHEMY_ENGINE_OPTIONS"], "pool_pre_ping": False}
+            **app.config["SQLALCHEMY_ENGINE_OPTIONS"],
+            "pool_pre_ping": False,
+        }
     app.config.update({k: os.environ[k] for k in FROM_ENVIRONMENT if k in os.environ})
     app.config.update(override)
     if "SECRET_KEY" not in override:

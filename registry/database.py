@@ -1,4 +1,5 @@
 """Engine set-up that differs by database: SQLite pragmas and write locking."""
+
 from __future__ import annotations
 
 from sqlalchemy import event, select
@@ -44,8 +45,9 @@ def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
 # ---------------------------------------------------------------- the data version
 
 # Writes to these tables change nothing a project list or page shows.
-UNTRACKED_TABLES = frozenset({"api_tokens", "idempotency_keys", "users", "data_version",
-                              "alembic_version"})
+UNTRACKED_TABLES = frozenset(
+    {"api_tokens", "idempotency_keys", "users", "data_version", "alembic_version"}
+)
 _CHANGED = "registry_data_changed"
 UNTRACKED = "registry_untracked"  # set on a connection's info by migrations
 _DML = ("INSERT", "UPDATE", "DELETE")

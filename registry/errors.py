@@ -4,6 +4,7 @@ Domain errors from the services and HTTP errors from Flask both end up here, so
 every error body of the API has the same shape: type, title, status, detail, and
 `errors: [{field, message, code}]` when fields are at fault.
 """
+
 from __future__ import annotations
 
 import logging
@@ -33,10 +34,19 @@ _SERVICE_STATUS = {
 }
 
 _SLUGS = {
-    400: "bad-request", 401: "unauthorized", 403: "forbidden", 404: "not-found",
-    405: "method-not-allowed", 406: "not-acceptable", 409: "conflict",
-    412: "precondition-failed", 413: "payload-too-large", 415: "unsupported-media-type",
-    422: "validation-failed", 428: "precondition-required", 429: "too-many-requests",
+    400: "bad-request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not-found",
+    405: "method-not-allowed",
+    406: "not-acceptable",
+    409: "conflict",
+    412: "precondition-failed",
+    413: "payload-too-large",
+    415: "unsupported-media-type",
+    422: "validation-failed",
+    428: "precondition-required",
+    429: "too-many-requests",
     500: "internal-error",
 }
 
@@ -45,8 +55,15 @@ def wants_problem_json() -> bool:
     return request.path == "/api" or request.path.startswith("/api/")
 
 
-def problem(status: int, detail: str, *, title: str | None = None, slug: str | None = None,
-            errors: list[dict] | None = None, headers: dict | None = None) -> Response:
+def problem(
+    status: int,
+    detail: str,
+    *,
+    title: str | None = None,
+    slug: str | None = None,
+    errors: list[dict] | None = None,
+    headers: dict | None = None,
+) -> Response:
     """A problem+json response."""
     from werkzeug.http import HTTP_STATUS_CODES
 
@@ -93,7 +110,9 @@ def handle_http_error(error: HTTPException):
         errors = _webargs_errors(error) if status == 422 else None
         detail = error.description or ""
         if status == 422 and errors:
-            detail = f"The request has {len(errors)} invalid parameter{'s' if len(errors) != 1 else ''}."
+            detail = (
+                f"The request has {len(errors)} invalid parameter{'s' if len(errors) != 1 else ''}."
+            )
         response = problem(status, detail, errors=errors)
         carried = error.get_response().headers
         for name in ("Retry-After", "Allow", "WWW-Authenticate"):
@@ -105,18 +124,29 @@ def handle_http_error(error: HTTPException):
 
 def handle_unexpected(error: Exception):
     log.exception("Unhandled error on %s %s", request.method, request.path)
-    return handle_http_error(InternalServerError("Something went wrong on our side; it has been "
-                                                 "logged. Please try again later."))
+    return handle_http_error(
+        InternalServerError(
+            "Something went wrong on our side; it has been logged. Please try again later."
+        )
+    )
 
 
 def _html(status: int, detail: str):
     from flask_babel import gettext as _
 
-    titles = {400: _("Bad request"), 403: _("Not allowed"), 404: _("Not found"),
-              405: _("Method not allowed"), 413: _("Too large"), 422: _("Invalid request"),
-              429: _("Too many attempts; wait a few minutes"), 500: _("Something went wrong")}
-    return render_template("error.html", status=status, title=titles.get(status, _("Error")),
-                           detail=detail), status
+    titles = {
+        400: _("Bad request"),
+        403: _("Not allowed"),
+        404: _("Not found"),
+        405: _("Method not allowed"),
+        413: _("Too large"),
+        422: _("Invalid request"),
+        429: _("Too many attempts; wait a few minutes"),
+        500: _("Something went wrong"),
+    }
+    return render_template(
+        "error.html", status=status, title=titles.get(status, _("Error")), detail=detail
+    ), status
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -5,6 +5,7 @@ Rows are written as they are read (`yield_per` over a server-side cursor), so me
 stays flat whatever the size. Every cell that a spreadsheet would read as a formula
 is neutralised with a leading apostrophe.
 """
+
 from __future__ import annotations
 
 import csv
@@ -27,18 +28,63 @@ from registry.shares import shares_bp
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 SHAPES = ("project", "country", "sector")
 PROJECT_COLUMNS = (
-    "identifier", "title", "status", "reporting_org", "recipient_country_codes",
-    "recipient_country_names", "regions", "sector_codes", "sector_names", "instrument", "amount",
-    "currency", "planned_start", "planned_end", "actual_start", "actual_end", "participants",
-    "flags", "review_status", "updated_at", "url",
+    "identifier",
+    "title",
+    "status",
+    "reporting_org",
+    "recipient_country_codes",
+    "recipient_country_names",
+    "regions",
+    "sector_codes",
+    "sector_names",
+    "instrument",
+    "amount",
+    "currency",
+    "planned_start",
+    "planned_end",
+    "actual_start",
+    "actual_end",
+    "participants",
+    "flags",
+    "review_status",
+    "updated_at",
+    "url",
 )
 EXPLODED_COLUMNS = {
-    "country": ("identifier", "title", "status", "reporting_org", "country_code", "country_name",
-                "region", "share_percentage", "share_amount", "currency", "instrument",
-                "flags", "review_status", "updated_at", "url"),
-    "sector": ("identifier", "title", "status", "reporting_org", "sector_code", "sector_name",
-               "sector_group", "share_percentage", "share_amount", "currency", "instrument",
-               "flags", "review_status", "updated_at", "url"),
+    "country": (
+        "identifier",
+        "title",
+        "status",
+        "reporting_org",
+        "country_code",
+        "country_name",
+        "region",
+        "share_percentage",
+        "share_amount",
+        "currency",
+        "instrument",
+        "flags",
+        "review_status",
+        "updated_at",
+        "url",
+    ),
+    "sector": (
+        "identifier",
+        "title",
+        "status",
+        "reporting_org",
+        "sector_code",
+        "sector_name",
+        "sector_group",
+        "share_percentage",
+        "share_amount",
+        "currency",
+        "instrument",
+        "flags",
+        "review_status",
+        "updated_at",
+        "url",
+    ),
 }
 CENT = Decimal("0.01")
 
@@ -63,12 +109,27 @@ def _shares(entries: list[dict]) -> list[tuple[str, Decimal]]:
 P = Project.__table__.c
 O = Organisation.__table__.c
 # Dates are read as the database's ISO text: no parsing just to print them again.
-_DATES = tuple(type_coerce(column, String).label(column.key) for column in (
-    P.planned_start, P.planned_end, P.actual_start, P.actual_end))
-_EXPORT_SELECT = (select(P.id, P.identifier, P.title, P.status, P.instrument, P.currency,
-                         P.amount, *_DATES, P.recipient_countries, P.sectors, P.participants,
-                         P.updated_at, P.reporting_org_id, P.review_status, O.ref)
-                  .join(Organisation.__table__, O.id == P.reporting_org_id))
+_DATES = tuple(
+    type_coerce(column, String).label(column.key)
+    for column in (P.planned_start, P.planned_end, P.actual_start, P.actual_end)
+)
+_EXPORT_SELECT = select(
+    P.id,
+    P.identifier,
+    P.title,
+    P.status,
+    P.instrument,
+    P.currency,
+    P.amount,
+    *_DATES,
+    P.recipient_countries,
+    P.sectors,
+    P.participants,
+    P.updated_at,
+    P.reporting_org_id,
+    P.review_status,
+    O.ref,
+).join(Organisation.__table__, O.id == P.reporting_org_id)
 _LINE_SELECT = select(P.id, P.export_cells, P.reporting_org_id, P.review_status, P.updated_at)
 
 
@@ -82,15 +143,25 @@ def project_cells(project, org_ref: str) -> list[str]:
     regions = reference.regions()
     sectors = reference.sectors()
     codes = [c["code"] for c in project.recipient_countries]
-    cells = (project.identifier, project.title, project.status, org_ref, "; ".join(codes),
-             "; ".join(countries.country_name(c) for c in codes),
-             "; ".join(dict.fromkeys(regions[c].subregion_name for c in codes if c in regions)),
-             "; ".join(s["code"] for s in project.sectors),
-             "; ".join(sectors[s["code"]].name for s in project.sectors),
-             project.instrument, Decimal(project.amount).quantize(CENT), project.currency,
-             project.planned_start, project.planned_end, project.actual_start,
-             project.actual_end,
-             "; ".join(f"{p['name']} ({p['role']})" for p in project.participants))
+    cells = (
+        project.identifier,
+        project.title,
+        project.status,
+        org_ref,
+        "; ".join(codes),
+        "; ".join(countries.country_name(c) for c in codes),
+        "; ".join(dict.fromkeys(regions[c].subregion_name for c in codes if c in regions)),
+        "; ".join(s["code"] for s in project.sectors),
+        "; ".join(sectors[s["code"]].name for s in project.sectors),
+        project.instrument,
+        Decimal(project.amount).quantize(CENT),
+        project.currency,
+        project.planned_start,
+        project.planned_end,
+        project.actual_start,
+        project.actual_end,
+        "; ".join(f"{p['name']} ({p['role']})" for p in project.participants),
+    )
     return [safe_cell(c) for c in cells]
 
 
@@ -105,16 +176,19 @@ def _flags_by_project(ids: list[int]) -> dict[int, str]:
     """`CODE:severity; …` per project, for one batch of ids (one query)."""
     found: dict[int, list[str]] = defaultdict(list)
     flag = ProjectFlag.__table__.c
-    rows = db.session.execute(select(flag.project_id, flag.code, flag.severity)
-                              .where(flag.project_id.in_(ids))
-                              .order_by(flag.project_id, flag.position))
+    rows = db.session.execute(
+        select(flag.project_id, flag.code, flag.severity)
+        .where(flag.project_id.in_(ids))
+        .order_by(flag.project_id, flag.position)
+    )
     for project_id, code, severity in rows:
         found[project_id].append(f"{code}:{severity}")
     return {project_id: "; ".join(codes) for project_id, codes in found.items()}
 
 
-def project_rows(filters: dict, viewer: Actor, shape: str, base_url: str,
-                 batch: int = 2000) -> Iterator[list[str]]:
+def project_rows(
+    filters: dict, viewer: Actor, shape: str, base_url: str, batch: int = 2000
+) -> Iterator[list[str]]:
     """Rows (header first) for the projects matching `filters`.
 
     Read with Core through a server-side cursor, `batch` rows at a time, with one
@@ -129,26 +203,40 @@ def project_rows(filters: dict, viewer: Actor, shape: str, base_url: str,
     regions = reference.regions()
     sectors = reference.sectors()
     query = _EXPORT_SELECT.where(*listing.project_filter(filters, viewer)).order_by(P.id)
-    result = db.session.execute(query, execution_options={"stream_results": True,
-                                                          "yield_per": batch})
+    result = db.session.execute(
+        query, execution_options={"stream_results": True, "yield_per": batch}
+    )
     for rows in result.partitions():
         shown = _visible(rows, viewer)
         flags = _flags_by_project(sorted(shown)) if shown else {}
         for r in rows:
             security = (flags.get(r.id, ""), r.review_status) if r.id in shown else ("", "")
             common = (r.identifier, r.title, r.status, r.ref)
-            tail = (*security, r.updated_at.isoformat(timespec="seconds"),
-                    f"{base_url}/projects/{r.id}")
+            tail = (
+                *security,
+                r.updated_at.isoformat(timespec="seconds"),
+                f"{base_url}/projects/{r.id}",
+            )
             entries = r.recipient_countries if shape == "country" else r.sectors
             for code, percentage in _shares(entries):
                 share = (r.amount * percentage / 100).quantize(CENT, ROUND_HALF_EVEN)
                 if shape == "country":
-                    place = (code, countries.country_name(code),
-                             regions[code].subregion_name if code in regions else "")
+                    place = (
+                        code,
+                        countries.country_name(code),
+                        regions[code].subregion_name if code in regions else "",
+                    )
                 else:
                     place = (code, sectors[code].name, sectors[code].group)
-                cells = (*common, *place, format(percentage.normalize(), "f"), share,
-                         r.currency, r.instrument, *tail)
+                cells = (
+                    *common,
+                    *place,
+                    format(percentage.normalize(), "f"),
+                    share,
+                    r.currency,
+                    r.instrument,
+                    *tail,
+                )
                 yield [safe_cell(c) for c in cells]
 
 
@@ -161,8 +249,9 @@ def _project_lines(filters: dict, viewer: Actor, base_url: str, batch: int) -> I
     """One line per project from the stored cells (`Project.export_cells`, written with
     every version), plus the reader's security columns, the time and the link."""
     query = _LINE_SELECT.where(*listing.project_filter(filters, viewer)).order_by(P.id)
-    result = db.session.execute(query, execution_options={"stream_results": True,
-                                                          "yield_per": batch})
+    result = db.session.execute(
+        query, execution_options={"stream_results": True, "yield_per": batch}
+    )
     url_prefix = f"{base_url}/projects/"
     # The link needs CSV quoting only if the base URL has a comma, quote or line break.
     plain_urls = encode_cells([url_prefix]) == url_prefix
@@ -175,8 +264,10 @@ def _project_lines(filters: dict, viewer: Actor, base_url: str, batch: int) -> I
             stored = r.export_cells if r.export_cells is not None else rendered[r.id]
             security = f"{flags.get(r.id, '')},{r.review_status}" if r.id in shown else ","
             url = f"{url_prefix}{r.id}"
-            yield RawLine(f"{stored},{security},{r.updated_at.isoformat(timespec='seconds')},"
-                          f"{url if plain_urls else encode_cells([url])}\r\n")
+            yield RawLine(
+                f"{stored},{security},{r.updated_at.isoformat(timespec='seconds')},"
+                f"{url if plain_urls else encode_cells([url])}\r\n"
+            )
 
 
 def _render_cells(ids: list[int]) -> dict[int, str]:
@@ -185,7 +276,9 @@ def _render_cells(ids: list[int]) -> dict[int, str]:
     return {r.id: encode_cells(project_cells(r, r.ref)) for r in rows}
 
 
-def csv_stream(rows: Iterable[list[str]], *, bom: bool = False, chunk_rows: int = 500) -> Iterator[bytes]:
+def csv_stream(
+    rows: Iterable[list[str]], *, bom: bool = False, chunk_rows: int = 500
+) -> Iterator[bytes]:
     """CSV bytes, a few hundred rows at a time; RawLine rows go through as they are."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
@@ -212,16 +305,16 @@ def project_export_stem(shape: str) -> str:
 
 def csv_response(rows: Iterable[list[str]], what: str, *, excel: bool) -> Response:
     """A streamed CSV download named for `what` and now (with a BOM for Excel when asked)."""
-    return Response(stream_with_context(csv_stream(rows, bom=excel)), mimetype="text/csv",
-                    headers={"Content-Disposition":
-                             f'attachment; filename="{export_filename(what)}"'})
+    return Response(
+        stream_with_context(csv_stream(rows, bom=excel)),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{export_filename(what)}"'},
+    )
 
 
 def export_filename(what: str, now: datetime | None = None) -> str:
     stamp = (now or datetime.now(UTC)).strftime("%Y-%m-%dT%H%MZ")
     return f"registry-{what}-{stamp}.csv"
-
-
 
 
 def safe_rows(header: list[str], rows: Iterable[list]) -> Iterator[list[str]]:

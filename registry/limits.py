@@ -5,6 +5,7 @@ Counters live in `RATELIMIT_STORAGE_URI`: `memory://` (each worker counts on its
 `redis://host:6379` (all workers and servers share one count). Fixed windows: a token
 may make `API_RATE_LIMIT` requests (default 600 per minute) in each window.
 """
+
 from __future__ import annotations
 
 import math
@@ -55,7 +56,8 @@ def init_rate_limits(app: Flask) -> None:
     uri = app.config["RATELIMIT_STORAGE_URI"]
     storage = QuietMemoryStorage() if uri == "memory://" else storage_from_string(uri)
     app.extensions["registry_rate_limits"] = RateLimits(
-        strategies.FixedWindowRateLimiter(storage), parse(app.config["API_RATE_LIMIT"]))
+        strategies.FixedWindowRateLimiter(storage), parse(app.config["API_RATE_LIMIT"])
+    )
 
     @app.after_request
     def rate_limit_headers(response):
@@ -92,15 +94,18 @@ def count_api_request(token_key: str) -> None:
         raise TooManyRequests(
             f"This token has made its {item.amount} requests per {item.get_expiry()} seconds; "
             "wait for the next window (Retry-After).",
-            retry_after=max(1, math.ceil(reset - time.time())))
+            retry_after=max(1, math.ceil(reset - time.time())),
+        )
     g.rate_limit_window = (item.amount, item.amount - count, reset)
 
 
 def check_sign_in_allowed(key: str) -> None:
     """Raise TooManyRequests when `key` (address and email) has failed too often lately."""
     if not _limits().strategy.test(LOGIN_LIMIT, "registry-login", key):
-        raise TooManyRequests("Too many failed sign-ins; wait a few minutes.",
-                              retry_after=_retry_after(LOGIN_LIMIT, "registry-login", key))
+        raise TooManyRequests(
+            "Too many failed sign-ins; wait a few minutes.",
+            retry_after=_retry_after(LOGIN_LIMIT, "registry-login", key),
+        )
 
 
 def count_failed_sign_in(key: str) -> None:

@@ -4,6 +4,7 @@ Loaded once per process and shared by validation, the services and the exports.
 The files are the single source; `flask seed reference` copies the country and
 sector tables into the database so SQL can group by region and sector group.
 """
+
 from __future__ import annotations
 
 import csv
@@ -40,7 +41,9 @@ class Region:
 
     @property
     def codes(self) -> tuple[str, ...]:
-        return tuple(c for c in (self.region_code, self.subregion_code, self.intermediate_code) if c)
+        return tuple(
+            c for c in (self.region_code, self.subregion_code, self.intermediate_code) if c
+        )
 
 
 def _read_csv(name: str) -> list[dict[str, str]]:
@@ -73,8 +76,9 @@ def sector_group_of(code: str) -> str:
 @cache
 def exchange_rates() -> dict[str, Decimal]:
     """ISO 4217 code → units per US dollar (seed/reference/EXCHANGE_RATES.md says of when)."""
-    return {row["currency"]: Decimal(row["units_per_usd"])
-            for row in _read_csv("exchange_rates.csv")}
+    return {
+        row["currency"]: Decimal(row["units_per_usd"]) for row in _read_csv("exchange_rates.csv")
+    }
 
 
 @cache

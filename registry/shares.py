@@ -3,6 +3,7 @@
 Shares are basis points (10,000 = 100%). Given percentages are used as they are;
 without them the shares are even, the remainder going to the first entries.
 """
+
 from __future__ import annotations
 
 from decimal import Decimal

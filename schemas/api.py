@@ -1,4 +1,5 @@
 """Shapes of API responses, for the OpenAPI description (the services build the bodies)."""
+
 from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
@@ -14,8 +15,10 @@ def _enum(vocabulary: str, *, description: str | None = None, **kw) -> fields.St
 
 
 class ProblemFieldSchema(Schema):
-    field = fields.String(required=True, metadata={"description": "Path of the field at fault, "
-                                                   "e.g. `sectors[1].code`."})
+    field = fields.String(
+        required=True,
+        metadata={"description": "Path of the field at fault, e.g. `sectors[1].code`."},
+    )
     message = fields.String(required=True)
     code = fields.String(required=True, metadata={"description": "Machine-readable error code."})
 
@@ -32,8 +35,9 @@ class ProblemSchema(Schema):
 
 class ShareOutSchema(Schema):
     code = fields.String(required=True)
-    percentage = fields.String(required=True, allow_none=True,
-                               metadata={"description": "Decimal as a string, or null."})
+    percentage = fields.String(
+        required=True, allow_none=True, metadata={"description": "Decimal as a string, or null."}
+    )
 
 
 class DatesOutSchema(Schema):
@@ -98,8 +102,9 @@ class SecurityOutSchema(Schema):
     review_status = _enum("review_statuses", required=True)
     flags = fields.List(fields.Nested(FlagOutSchema), required=True)
     ruleset_version = fields.String(metadata={"description": "Reviewers and admins only."})
-    decisions = fields.List(fields.Nested(DecisionOutSchema),
-                            metadata={"description": "Reviewers and admins only."})
+    decisions = fields.List(
+        fields.Nested(DecisionOutSchema), metadata={"description": "Reviewers and admins only."}
+    )
 
 
 class ProjectOutSchema(Schema):
@@ -123,16 +128,23 @@ class ProjectOutSchema(Schema):
     withdrawn = fields.Boolean(required=True)
     created_at = fields.DateTime(required=True)
     updated_at = fields.DateTime(required=True)
-    security = fields.Nested(SecurityOutSchema, metadata={
-        "description": "A ministry sees it on its own projects only (codes and severities); "
-                       "diplomats and planners also see pillars; reviewers and admins see "
-                       "everything."})
+    security = fields.Nested(
+        SecurityOutSchema,
+        metadata={
+            "description": "A ministry sees it on its own projects only (codes and severities); "
+            "diplomats and planners also see pillars; reviewers and admins see "
+            "everything."
+        },
+    )
 
 
 class ProjectPageSchema(Schema):
     items = fields.List(fields.Nested(ProjectOutSchema), required=True)
-    next = fields.String(required=True, allow_none=True,
-                         metadata={"description": "URL of the next page, or null on the last."})
+    next = fields.String(
+        required=True,
+        allow_none=True,
+        metadata={"description": "URL of the next page, or null on the last."},
+    )
 
 
 class ChangeSchema(Schema):
@@ -147,8 +159,12 @@ class VersionSchema(Schema):
     actor = fields.String(required=True)
     changed_at = fields.DateTime(required=True)
     changes = fields.List(fields.Nested(ChangeSchema), required=True)
-    note = fields.String(required=True, metadata={"description": "Why, for versions nobody "
-                                                  "edited (a rescreen, a review decision)."})
+    note = fields.String(
+        required=True,
+        metadata={
+            "description": "Why, for versions nobody edited (a rescreen, a review decision)."
+        },
+    )
 
 
 class HistorySchema(Schema):
@@ -197,9 +213,13 @@ class CountrySchema(Schema):
     subdivision_count = fields.Integer(required=True)
     subdivisions = fields.List(fields.Nested(SubdivisionSchema))
     project_count = fields.Integer(required=True)
-    committed = fields.List(fields.Nested(CountryTotalSchema), required=True,
-                            metadata={"description": "Committed amounts by currency (the "
-                                      "country's share of each project)."})
+    committed = fields.List(
+        fields.Nested(CountryTotalSchema),
+        required=True,
+        metadata={
+            "description": "Committed amounts by currency (the country's share of each project)."
+        },
+    )
 
 
 class CountryListSchema(Schema):

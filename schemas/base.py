@@ -1,4 +1,5 @@
 """The base schema: unknown fields refused with a coded message; errors flattened to paths."""
+
 from __future__ import annotations
 
 from marshmallow import RAISE, Schema
@@ -13,7 +14,8 @@ class StrictSchema(Schema):
         unknown = RAISE
 
     error_messages = {
-        "unknown": Problem("Unknown field; remove it (see the schema for the allowed fields).",
-                           "unknown_field"),
+        "unknown": Problem(
+            "Unknown field; remove it (see the schema for the allowed fields).", "unknown_field"
+        ),
         "type": Problem("Must be a JSON object.", "invalid_type"),
     }

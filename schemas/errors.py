@@ -1,4 +1,5 @@
 """Turn marshmallow's nested error dict into a flat list of `{field, message, code}`."""
+
 from __future__ import annotations
 
 
@@ -25,9 +26,11 @@ def flatten(messages, path: str = "") -> list[dict[str, str]]:
             if isinstance(item, (dict, list)):
                 out.extend(flatten(item, path))
             else:
-                out.append({"field": path, "message": str(item),
-                            "code": getattr(item, "code", "invalid")})
+                out.append(
+                    {"field": path, "message": str(item), "code": getattr(item, "code", "invalid")}
+                )
     else:
-        out.append({"field": path, "message": str(messages),
-                    "code": getattr(messages, "code", "invalid")})
+        out.append(
+            {"field": path, "message": str(messages), "code": getattr(messages, "code", "invalid")}
+        )
     return out

@@ -4,6 +4,7 @@ Every message says what is wrong and what is allowed. `Problem` is a `str` that 
 has a `.code`; `schemas.errors.flatten` turns marshmallow's nested error dict into
 `[{field, message, code}]`.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -105,7 +106,8 @@ class Text(Coded, fields.Field):
         n = len(value)
         if n < self.min_length or (self.max_length is not None and n > self.max_length):
             bounds = (
-                f"at most {self.max_length}" if self.min_length == 0
+                f"at most {self.max_length}"
+                if self.min_length == 0
                 else f"between {self.min_length} and {self.max_length}"
             )
             code = "too_short" if n < self.min_length else "too_long"
@@ -127,7 +129,9 @@ class Choice(Coded, fields.Field):
         allowed = reference.vocabulary(self.vocabulary)
         _expect(value, str, "a string")
         if value not in allowed:
-            fail(f"{value!r} is not allowed; must be one of: {', '.join(allowed)}.", "invalid_choice")
+            fail(
+                f"{value!r} is not allowed; must be one of: {', '.join(allowed)}.", "invalid_choice"
+            )
         return value
 
 
@@ -175,8 +179,10 @@ class CurrencyCode(Coded, fields.Field):
         _expect(value, str, "a string")
         currency = pycountry.currencies.get(alpha_3=value.upper()) if len(value) == 3 else None
         if currency is None:
-            fail(f"{value!r} is not an ISO 4217 currency code (for example USD, JPY, EUR).",
-                 "invalid_currency")
+            fail(
+                f"{value!r} is not an ISO 4217 currency code (for example USD, JPY, EUR).",
+                "invalid_currency",
+            )
         return currency.alpha_3
 
 
@@ -189,11 +195,16 @@ class SectorCode(Coded, fields.Field):
         _expect(value, str, "a 5-digit string")
         sector = reference.sectors().get(value)
         if sector is None:
-            fail(f"{value!r} is not an OECD DAC 5-digit purpose code (see GET /api/v1/sectors).",
-                 "invalid_sector")
+            fail(
+                f"{value!r} is not an OECD DAC 5-digit purpose code (see GET /api/v1/sectors).",
+                "invalid_sector",
+            )
         if sector.withdrawn:
-            fail(f"{value!r} ({sector.name}) has been withdrawn from the DAC list; "
-                 "use an active code (see GET /api/v1/sectors).", "withdrawn_sector")
+            fail(
+                f"{value!r} ({sector.name}) has been withdrawn from the DAC list; "
+                "use an active code (see GET /api/v1/sectors).",
+                "withdrawn_sector",
+            )
         return value
 
 
@@ -206,8 +217,10 @@ class Number(Coded, fields.Field):
 
     def _deserialize(self, value, attr, data, **kwargs):
         if isinstance(value, bool) or not isinstance(value, (str, int, float, Decimal)):
-            fail(f"Must be a decimal number (string or number); got {_json_type(value)}.",
-                 "invalid_type")
+            fail(
+                f"Must be a decimal number (string or number); got {_json_type(value)}.",
+                "invalid_type",
+            )
         try:
             # repr() of a float is its shortest round-tripping form: 0.1 stays 0.1.
             number = Decimal(repr(value) if isinstance(value, float) else str(value).strip())
@@ -269,8 +282,10 @@ class List(Coded, fields.List):
         if not isinstance(value, list):
             fail(f"Must be an array; got {_json_type(value)}.", "invalid_type")
         if len(value) < self.min_items:
-            fail(f"Must have at least {self.min_items} item{'s' if self.min_items > 1 else ''}.",
-                 "too_few")
+            fail(
+                f"Must have at least {self.min_items} item{'s' if self.min_items > 1 else ''}.",
+                "too_few",
+            )
         if self.max_items is not None and len(value) > self.max_items:
             fail(f"Must have at most {self.max_items} items; got {len(value)}.", "too_many")
         result = super()._deserialize(value, attr, data, **kwargs)
@@ -291,8 +306,10 @@ class ServerOwned(fields.Field):
     """A field the server sets: present in input, it is an error that says so."""
 
     def _deserialize(self, value, attr, data, **kwargs):
-        fail("Is set by the server and cannot be submitted; remove it from the request.",
-             "server_owned")
+        fail(
+            "Is set by the server and cannot be submitted; remove it from the request.",
+            "server_owned",
+        )
 
     def _serialize(self, value, attr, obj, **kwargs):
         return value

@@ -1,4 +1,5 @@
 """The project record: its validation on input and its JSON shape on output."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -55,18 +56,24 @@ class Shares(List):
         codes = [s["code"] for s in shares]
         duplicates = sorted({c for c in codes if codes.count(c) > 1})
         if duplicates:
-            fail(f"{', '.join(duplicates)} listed more than once; list each code once.", "duplicate")
+            fail(
+                f"{', '.join(duplicates)} listed more than once; list each code once.", "duplicate"
+            )
         given = [s.get("percentage") is not None for s in shares]
         if any(given) and not all(given):
             missing = [str(i) for i, g in enumerate(given) if not g]
-            fail("Give a percentage on every entry or on none; missing on entr"
-                 f"{'y' if len(missing) == 1 else 'ies'} {', '.join(missing)}.",
-                 "percentages_incomplete")
+            fail(
+                "Give a percentage on every entry or on none; missing on entr"
+                f"{'y' if len(missing) == 1 else 'ies'} {', '.join(missing)}.",
+                "percentages_incomplete",
+            )
         if all(given):
             total = sum(s["percentage"] for s in shares)
             if total != HUNDRED:
-                fail(f"Percentages must add up to 100; they add up to {decimal_text(total)}.",
-                     "percentages_sum")
+                fail(
+                    f"Percentages must add up to 100; they add up to {decimal_text(total)}.",
+                    "percentages_sum",
+                )
         return shares
 
 
@@ -80,21 +87,32 @@ class DatesSchema(StrictSchema):
     def _check_order(self, data, **kwargs):
         errors: dict[str, list] = {}
         if not data.get("planned_start") and not data.get("actual_start"):
-            errors["_schema"] = [Problem("Give at least one start date: planned_start or actual_start.",
-                                         "missing_start")]
+            errors["_schema"] = [
+                Problem(
+                    "Give at least one start date: planned_start or actual_start.", "missing_start"
+                )
+            ]
         for kind in ("planned", "actual"):
             start, end = data.get(f"{kind}_start"), data.get(f"{kind}_end")
             if start and end and end < start:
-                errors[f"{kind}_end"] = [Problem(
-                    f"{end.isoformat()} is before {kind}_start {start.isoformat()}; "
-                    "an end date must be on or after its start.", "date_order")]
+                errors[f"{kind}_end"] = [
+                    Problem(
+                        f"{end.isoformat()} is before {kind}_start {start.isoformat()}; "
+                        "an end date must be on or after its start.",
+                        "date_order",
+                    )
+                ]
         latest = latest_date_today()
         for key in ("actual_start", "actual_end"):
             value = data.get(key)
             if value and value > latest:
-                errors.setdefault(key, []).append(Problem(
-                    f"{value.isoformat()} is in the future; actual dates record what has happened "
-                    "(use planned dates for the future).", "future_date"))
+                errors.setdefault(key, []).append(
+                    Problem(
+                        f"{value.isoformat()} is in the future; actual dates record what has happened "
+                        "(use planned dates for the future).",
+                        "future_date",
+                    )
+                )
         if errors:
             raise ValidationError(errors)
 
@@ -129,21 +147,24 @@ class LocationSchema(StrictSchema):
 class ProjectSchema(StrictSchema):
     """A whole project record as a partner ministry submits it (create or full replace)."""
 
-    identifier = Text(required=True, min_length=1, max_length=100, forbidden="/&|?",
-                      strict_whitespace=True)
+    identifier = Text(
+        required=True, min_length=1, max_length=100, forbidden="/&|?", strict_whitespace=True
+    )
     title = Text(required=True, min_length=3, max_length=300)
     description = Text(max_length=20_000, load_default="")
     status = Choice("statuses", required=True)
-    recipient_countries = Shares(Nested(CountryShareSchema), required=True, min_items=1,
-                                 max_items=250)
+    recipient_countries = Shares(
+        Nested(CountryShareSchema), required=True, min_items=1, max_items=250
+    )
     sectors = Shares(Nested(SectorShareSchema), required=True, min_items=1, max_items=100)
     dates = Nested(DatesSchema, required=True)
     finance = Nested(FinanceSchema, required=True)
     participants = List(Nested(ParticipantSchema), max_items=200, load_default=list)
     technologies = List(Nested(TechnologySchema), max_items=200, load_default=list)
     maritime_activities = List(Choice("maritime_activities"), unique=True, load_default=list)
-    export_control_categories = List(Choice("export_control_categories"), unique=True,
-                                     load_default=list)
+    export_control_categories = List(
+        Choice("export_control_categories"), unique=True, load_default=list
+    )
     locations = List(Nested(LocationSchema), max_items=500, load_default=list)
     tags = List(Text(min_length=1, max_length=50), max_items=20, unique=True, load_default=list)
 
@@ -178,12 +199,15 @@ class ProjectSchema(StrictSchema):
 def _subdivision_problem(code, countries: list[str]) -> "Problem | str":
     """The normalised subdivision code, or a Problem saying what is wrong with it."""
     if not isinstance(code, str):
-        return Problem("Must be an ISO 3166-2 subdivision code string such as VN-HP.",
-                       "invalid_type")
+        return Problem(
+            "Must be an ISO 3166-2 subdivision code string such as VN-HP.", "invalid_type"
+        )
     subdivision = pycountry.subdivisions.get(code=code.strip().upper())
     if subdivision is None:
-        return Problem(f"{code!r} is not an ISO 3166-2 subdivision code (for example VN-HP).",
-                       "invalid_subdivision")
+        return Problem(
+            f"{code!r} is not an ISO 3166-2 subdivision code (for example VN-HP).",
+            "invalid_subdivision",
+        )
     if countries and subdivision.country_code not in countries:
         return Problem(
             f"{subdivision.code} ({subdivision.name}) is in {subdivision.country_code}, which is not "

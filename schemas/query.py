@@ -1,4 +1,5 @@
 """Query parameters of project lists, shared by the API, the browse pages and the exports."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -17,8 +18,11 @@ class RegionCode(Coded, fields.Field):
     def _deserialize(self, value, attr, data, **kwargs):
         code = str(value).strip().zfill(3) if str(value).strip().isdigit() else None
         if code not in reference.region_names():
-            fail(f"{value!r} is not a UN M49 region, sub-region or intermediate-region code "
-                 "(for example 142 Asia, 035 South-eastern Asia).", "invalid_region")
+            fail(
+                f"{value!r} is not a UN M49 region, sub-region or intermediate-region code "
+                "(for example 142 Asia, 035 South-eastern Asia).",
+                "invalid_region",
+            )
         return code
 
 
@@ -27,10 +31,13 @@ class SectorFilter(Coded, fields.Field):
 
     def _deserialize(self, value, attr, data, **kwargs):
         value = str(value).strip()
-        known = (reference.sectors() if len(value) == 5 else reference.sector_categories())
+        known = reference.sectors() if len(value) == 5 else reference.sector_categories()
         if not value.isdigit() or value not in known:
-            fail(f"{value!r} is not a DAC 5-digit purpose code or 3-digit category "
-                 "(see GET /api/v1/sectors).", "invalid_sector")
+            fail(
+                f"{value!r} is not a DAC 5-digit purpose code or 3-digit category "
+                "(see GET /api/v1/sectors).",
+                "invalid_sector",
+            )
         return value
 
 
@@ -38,8 +45,11 @@ class Sort(Coded, fields.Field):
     def _deserialize(self, value, attr, data, **kwargs):
         name = value[1:] if value.startswith("-") else value
         if name not in SORTABLE:
-            fail(f"{value!r} cannot be sorted on; allowed: {', '.join(SORTABLE)} "
-                 "(prefix - for descending).", "invalid_sort")
+            fail(
+                f"{value!r} cannot be sorted on; allowed: {', '.join(SORTABLE)} "
+                "(prefix - for descending).",
+                "invalid_sort",
+            )
         return value
 
 
@@ -48,8 +58,11 @@ class Timestamp(Coded, fields.Field):
         try:
             parsed = dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
         except ValueError:
-            fail(f"{value!r} is not an ISO 8601 date or date-time (2026-01-31 or "
-                 "2026-01-31T09:00:00Z).", "invalid_datetime")
+            fail(
+                f"{value!r} is not an ISO 8601 date or date-time (2026-01-31 or "
+                "2026-01-31T09:00:00Z).",
+                "invalid_datetime",
+            )
         if parsed.tzinfo is None:
             parsed = parsed.replace(tzinfo=dt.UTC)
         return parsed

@@ -51,9 +51,7 @@ def english_name(item: ET.Element, code: str) -> str:
     The codelists mark translations with ``xml:lang``; the English narrative has
     none (or an explicit ``en``). Raises ValueError if there is not exactly one.
     """
-    narratives = [
-        n for n in item.findall("name/narrative") if n.get(XML_LANG, "en") == "en"
-    ]
+    narratives = [n for n in item.findall("name/narrative") if n.get(XML_LANG, "en") == "en"]
     if len(narratives) != 1:
         raise ValueError(f"code {code}: expected one English name, found {len(narratives)}")
     name = (narratives[0].text or "").strip()
@@ -143,8 +141,10 @@ def main(argv: list[str] | None = None) -> int:
     if not args.source.is_dir():
         parser.error(f"source directory not found: {args.source}")
     counts = build(args.source, OUTPUT_DIR)
-    print(", ".join(f"{name}: {count} rows" for name, count in counts.items())
-          + f" (written to {OUTPUT_DIR})")
+    print(
+        ", ".join(f"{name}: {count} rows" for name, count in counts.items())
+        + f" (written to {OUTPUT_DIR})"
+    )
     return 0
 
 

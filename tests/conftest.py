@@ -1,6 +1,7 @@
 """Fixtures: one migrated database per run (SQLite by default, PostgreSQL with
 TEST_DATABASE_URL), a fresh app per test, and every table but the reference ones
 emptied after each test."""
+
 from __future__ import annotations
 
 import os
@@ -54,12 +55,18 @@ def _reset_postgres(url: str) -> None:
 def pytest_report_header(config):
     """Say which database and browser this run uses, so a log shows what was tested."""
     url = os.environ.get("TEST_DATABASE_URL")
-    database = (f"PostgreSQL at {url.rpartition('@')[2]}" if url else
-                "SQLite (a temporary file); set TEST_DATABASE_URL for PostgreSQL")
+    database = (
+        f"PostgreSQL at {url.rpartition('@')[2]}"
+        if url
+        else "SQLite (a temporary file); set TEST_DATABASE_URL for PostgreSQL"
+    )
     chromium = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
     browser = chromium if os.path.exists(chromium) else f"none at {chromium}"
-    ci = " (CI=true: a missing database or browser fails the run)" if os.environ.get(
-        "CI") == "true" else ""
+    ci = (
+        " (CI=true: a missing database or browser fails the run)"
+        if os.environ.get("CI") == "true"
+        else ""
+    )
     return [f"registry tests: database {database}; browser {browser}{ci}"]
 
 
@@ -109,8 +116,9 @@ def make_app(database_url):
     made = []
 
     def make(**settings):
-        extra = create_app({"ENV_NAME": "testing", "DATABASE_URL": database_url,
-                            "SECRET_KEY": "test", **settings})
+        extra = create_app(
+            {"ENV_NAME": "testing", "DATABASE_URL": database_url, "SECRET_KEY": "test", **settings}
+        )
         made.append(extra)
         return extra
 
@@ -134,7 +142,9 @@ def ministry(app):
 
 @pytest.fixture
 def other_ministry(app):
-    org = accounts.organisation_create("AU-GOV-1", "Department of Foreign Affairs (test)", "AU", "10")
+    org = accounts.organisation_create(
+        "AU-GOV-1", "Department of Foreign Affairs (test)", "AU", "10"
+    )
     return Actor(label="AU-GOV-1 (test)", role=MINISTRY, organisation_id=org.id)
 
 
@@ -184,17 +194,23 @@ def valid_project(**overrides) -> dict:
         "status": "implementation",
         "recipient_countries": [{"code": "VN"}],
         "sectors": [{"code": "21040"}],
-        "dates": {"planned_start": "2024-04-01", "planned_end": "2028-03-31",
-                  "actual_start": "2024-06-01"},
+        "dates": {
+            "planned_start": "2024-04-01",
+            "planned_end": "2028-03-31",
+            "actual_start": "2024-06-01",
+        },
         "finance": {"amount": "125000000.00", "currency": "USD", "instrument": "loan"},
-        "participants": [{"name": "Mekong Harbour Engineering JSC", "role": "contractor",
-                          "country": "VN"}],
-        "technologies": [{"category": "port_automation", "vendor": "Sakura Cranes",
-                          "vendor_country": "JP"}],
+        "participants": [
+            {"name": "Mekong Harbour Engineering JSC", "role": "contractor", "country": "VN"}
+        ],
+        "technologies": [
+            {"category": "port_automation", "vendor": "Sakura Cranes", "vendor_country": "JP"}
+        ],
         "maritime_activities": ["port_construction"],
         "export_control_categories": [],
-        "locations": [{"name": "Tien Sa", "latitude": "16.12", "longitude": "108.21",
-                       "subdivision": "VN-DN"}],
+        "locations": [
+            {"name": "Tien Sa", "latitude": "16.12", "longitude": "108.21", "subdivision": "VN-DN"}
+        ],
         "tags": ["ports"],
     }
     record.update(overrides)

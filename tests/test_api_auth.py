@@ -1,4 +1,5 @@
 """Tokens and authorisation: who may call what, proven for every route."""
+
 from __future__ import annotations
 
 import pytest
@@ -60,8 +61,20 @@ def test_tokens_stored_only_as_hash_and_last_use_recorded(client, ministry):
 
 def test_tokens_cli_issue_list_revoke(app, ministry):
     cli = app.test_cli_runner()
-    result = cli.invoke(args=["tokens", "issue", "--org", "JP-GOV-1", "--name", "etl",
-                              "--scope", "read", "--expires-days", "30"])
+    result = cli.invoke(
+        args=[
+            "tokens",
+            "issue",
+            "--org",
+            "JP-GOV-1",
+            "--name",
+            "etl",
+            "--scope",
+            "read",
+            "--expires-days",
+            "30",
+        ]
+    )
     assert result.exit_code == 0, result.output
     text = result.output.strip().splitlines()[-1]
     assert text.startswith("ipr_")
@@ -95,11 +108,13 @@ def test_person_token_cannot_create_projects(client, app):
 
 def test_every_route_declares_who_may_call_it(app):
     """Walk the URL map: no view is left open by accident."""
-    undeclared = sorted(rule.rule for rule in app.url_map.iter_rules()
-                        if access_of(app, rule.endpoint) is None)
+    undeclared = sorted(
+        rule.rule for rule in app.url_map.iter_rules() if access_of(app, rule.endpoint) is None
+    )
     assert undeclared == []
-    public = sorted(rule.rule for rule in app.url_map.iter_rules()
-                    if access_of(app, rule.endpoint)["public"])
+    public = sorted(
+        rule.rule for rule in app.url_map.iter_rules() if access_of(app, rule.endpoint)["public"]
+    )
     assert all(not r.startswith("/api/v1/") or r == "/api/v1/openapi.json" for r in public), public
 
 
@@ -155,8 +170,10 @@ def test_rate_limit_shared_through_redis(make_app, ministry):
     settings = {"API_RATE_LIMIT": "2 per minute", "RATELIMIT_STORAGE_URI": url}
     first, second = make_app(**settings), make_app(**settings)
     issued = tokens.token_issue(org_ref="JP-GOV-1")
-    statuses = [ApiClient(app.test_client(), issued.text).get(URL).status_code
-                for app in (first, second, first)]
+    statuses = [
+        ApiClient(app.test_client(), issued.text).get(URL).status_code
+        for app in (first, second, first)
+    ]
     assert statuses == [200, 200, 429]
 
 

@@ -1,4 +1,5 @@
 """Concurrent requests: one Idempotency-Key creates one record; one ETag allows one update."""
+
 from __future__ import annotations
 
 import threading
@@ -38,12 +39,16 @@ def test_concurrent_posts_with_one_idempotency_key_create_one_record(app, jp):
     responses = _race(app, lambda c: c.post(URL, json=valid_project(), headers=headers))
     statuses = Counter(r.status_code for r in responses)
     assert set(statuses) <= {201, 409}, statuses
-    fresh = [r for r in responses if r.status_code == 201 and "Idempotent-Replayed" not in r.headers]
+    fresh = [
+        r for r in responses if r.status_code == 201 and "Idempotent-Replayed" not in r.headers
+    ]
     assert len(fresh) == 1
     db.session.rollback()
     assert db.session.scalar(select(func.count(Project.id))) == 1
     # Every replay carries the one record's id.
-    assert {r.get_json()["id"] for r in responses if r.status_code == 201} == {fresh[0].get_json()["id"]}
+    assert {r.get_json()["id"] for r in responses if r.status_code == 201} == {
+        fresh[0].get_json()["id"]
+    }
 
 
 def test_concurrent_puts_from_one_etag_one_wins(app, jp):
@@ -51,8 +56,11 @@ def test_concurrent_puts_from_one_etag_one_wins(app, jp):
     item = f"{URL}/{created['id']}"
 
     def put(client):
-        return client.put(item, json=valid_project(title=f"Edit {threading.get_ident()}"),
-                          headers={"Authorization": f"Bearer {jp.token}", "If-Match": '"v1"'})
+        return client.put(
+            item,
+            json=valid_project(title=f"Edit {threading.get_ident()}"),
+            headers={"Authorization": f"Bearer {jp.token}", "If-Match": '"v1"'},
+        )
 
     responses = _race(app, put)
     statuses = Counter(r.status_code for r in responses)

@@ -1,5 +1,6 @@
 """schemathesis drives every API operation from /api/v1/openapi.json with a real token:
 no 5xx, and every response matches the description (status, content type, headers, body)."""
+
 from __future__ import annotations
 
 import pytest
@@ -26,11 +27,19 @@ schema = schemathesis.pytest.from_fixture("api_schema")
 
 
 @schema.parametrize()
-@settings(max_examples=25, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                                 HealthCheck.filter_too_much])
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.filter_too_much,
+    ],
+)
 def test_api_conforms_to_its_description(case, seeded):
     # Cross-field rules (an end after its start, shares summing to 100, codes that exist)
     # are beyond JSON Schema, so schema-valid bodies may rightly get a documented 422.
-    case.call_and_validate(headers={"Authorization": f"Bearer {seeded.token}"},
-                           excluded_checks=[positive_data_acceptance])
+    case.call_and_validate(
+        headers={"Authorization": f"Bearer {seeded.token}"},
+        excluded_checks=[positive_data_acceptance],
+    )

@@ -1,4 +1,5 @@
 """Every API error is application/problem+json with the same shape; no input gives a 500."""
+
 from __future__ import annotations
 
 import json
@@ -33,13 +34,16 @@ def test_malformed_json_is_400(jp):
 
 
 def test_nan_is_not_json(jp):
-    response = jp.post(URL, data='{"finance": {"amount": NaN}}',
-                       headers={"Content-Type": "application/json"})
+    response = jp.post(
+        URL, data='{"finance": {"amount": NaN}}', headers={"Content-Type": "application/json"}
+    )
     assert "NaN is not a JSON value" in assert_problem(response, 400)["detail"]
 
 
 def test_non_json_body_is_415(jp):
-    response = jp.post(URL, data="title=x", headers={"Content-Type": "application/x-www-form-urlencoded"})
+    response = jp.post(
+        URL, data="title=x", headers={"Content-Type": "application/x-www-form-urlencoded"}
+    )
     assert "application/json" in assert_problem(response, 415)["detail"]
     assert_problem(jp.post(URL, data=b"{}"), 415)  # no Content-Type at all
 
@@ -83,7 +87,12 @@ def test_every_error_has_the_same_shape(client, jp, au):
         (jp.get(f"{URL}/0"), 404),
         (jp.client.post("/api/v1/sectors"), 405),
         (jp.put(item, json=valid_project(), headers={"If-Match": '"v9"'}), 412),
-        (jp.post(URL, data=b"x" * (2 * 1024 * 1024 + 1), headers={"Content-Type": "application/json"}), 413),
+        (
+            jp.post(
+                URL, data=b"x" * (2 * 1024 * 1024 + 1), headers={"Content-Type": "application/json"}
+            ),
+            413,
+        ),
         (jp.post(URL, data="x", headers={"Content-Type": "text/plain"}), 415),
         (jp.get(f"{URL}?bogus=1"), 422),
         (jp.post(URL, json=valid_project(title="")), 422),
@@ -98,8 +107,9 @@ def test_control_characters_in_field_names_are_escaped_and_storable(jp):
     headers = {"Idempotency-Key": "nul-1"}
     first = jp.post(URL, json=body, headers=headers)
     errors = assert_problem(first, 422)["errors"]
-    assert errors == [{"field": "bad\\x00name", "code": "unknown_field",
-                       "message": errors[0]["message"]}]
+    assert errors == [
+        {"field": "bad\\x00name", "code": "unknown_field", "message": errors[0]["message"]}
+    ]
     again = jp.post("/api/v1/projects/batch", json=[body], headers={"Idempotency-Key": "nul-2"})
     assert again.status_code == 200
     assert again.get_json()["results"][0]["errors"][0]["field"] == "bad\\x00name"

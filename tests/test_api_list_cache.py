@@ -1,5 +1,6 @@
 """The per-worker cache of API list pages (registry/api/list_cache.py): served while the data
 is unchanged, never across callers who may see different things, never stale."""
+
 from __future__ import annotations
 
 import pytest
@@ -42,31 +43,40 @@ def test_a_change_in_another_worker_is_seen_by_the_next_request(jp, make_app):
     other_worker = make_app()  # its own engine, pool and cache, on the same database
     with other_worker.app_context():
         other = ApiClient(other_worker.test_client(), jp.token)
-        created = other.post("/api/v1/projects", json=valid_project(
-            identifier="JP-GOV-1-2026-002", title="Hai Phong Port Access Road"))
+        created = other.post(
+            "/api/v1/projects",
+            json=valid_project(identifier="JP-GOV-1-2026-002", title="Hai Phong Port Access Road"),
+        )
         assert created.status_code == 201
         assert len(other.get(URL).get_json()["items"]) == 2
     assert [p["identifier"] for p in jp.get(URL).get_json()["items"]] == [
-        "JP-GOV-1-2026-002", "JP-GOV-1-2026-001"]
+        "JP-GOV-1-2026-002",
+        "JP-GOV-1-2026-001",
+    ]
 
 
 def test_an_update_and_a_withdrawal_are_seen_at_once(jp):
     created = jp.post("/api/v1/projects", json=valid_project())
     project_id, etag = created.get_json()["id"], created.headers["ETag"]
     assert jp.get(URL).get_json()["items"][0]["title"].startswith("Da Nang")
-    patched = jp.patch(f"/api/v1/projects/{project_id}", json={"title": "Da Nang Berth 3"},
-                       headers={"If-Match": etag})
+    patched = jp.patch(
+        f"/api/v1/projects/{project_id}",
+        json={"title": "Da Nang Berth 3"},
+        headers={"If-Match": etag},
+    )
     assert patched.status_code == 200
     assert jp.get(URL).get_json()["items"][0]["title"] == "Da Nang Berth 3"
-    withdrawn = jp.delete(f"/api/v1/projects/{project_id}",
-                          headers={"If-Match": patched.headers["ETag"]})
+    withdrawn = jp.delete(
+        f"/api/v1/projects/{project_id}", headers={"If-Match": patched.headers["ETag"]}
+    )
     assert withdrawn.status_code in (200, 204)
     assert jp.get(URL).get_json()["items"] == []
 
 
 def test_the_cache_keeps_need_to_know(jp, au, client):
-    flagged = valid_project(participants=[{"name": "HUAWEI TECHNOLOGIES CO., LTD",
-                                           "role": "supplier"}])
+    flagged = valid_project(
+        participants=[{"name": "HUAWEI TECHNOLOGIES CO., LTD", "role": "supplier"}]
+    )
     assert jp.post("/api/v1/projects", json=flagged).status_code == 201
     # The owner's page (with its screening) is built and cached first...
     assert "security" in jp.get(URL).get_json()["items"][0]
@@ -83,14 +93,17 @@ def test_the_cache_keeps_need_to_know(jp, au, client):
 
 
 def test_a_review_decision_is_seen_at_once(jp, client):
-    flagged = valid_project(participants=[{"name": "HUAWEI TECHNOLOGIES CO., LTD",
-                                           "role": "supplier"}])
+    flagged = valid_project(
+        participants=[{"name": "HUAWEI TECHNOLOGIES CO., LTD", "role": "supplier"}]
+    )
     project_id = jp.post("/api/v1/projects", json=flagged).get_json()["id"]
     assert jp.get(URL).get_json()["items"][0]["security"]["review_status"] == "pending"
     accounts.user_create("reviewer@example.org", "reviewer", "a-long-password-1")
     reviewer = ApiClient(client, tokens.token_issue(user_email="reviewer@example.org").text)
-    decided = reviewer.post(f"/api/v1/projects/{project_id}/review",
-                            json={"status": "cleared", "note": "Vendor replaced in the tender."})
+    decided = reviewer.post(
+        f"/api/v1/projects/{project_id}/review",
+        json={"status": "cleared", "note": "Vendor replaced in the tender."},
+    )
     assert decided.status_code == 200, decided.get_json()
     assert jp.get(URL).get_json()["items"][0]["security"]["review_status"] == "cleared"
 

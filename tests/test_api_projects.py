@@ -1,4 +1,5 @@
 """The partner ministries' project API, driven through the test client."""
+
 from __future__ import annotations
 
 import json
@@ -27,6 +28,7 @@ def _count() -> int:
 
 
 # ---- create and read
+
 
 def test_create_returns_record_location_and_etag(jp):
     response = _create(jp)
@@ -67,6 +69,7 @@ def test_unknown_project_404(jp):
 
 # ---- updates: If-Match, ownership, merge patch
 
+
 def test_put_requires_if_match(jp):
     project_id = _create(jp).get_json()["id"]
     response = jp.put(f"{URL}/{project_id}", json=valid_project(title="New"))
@@ -77,10 +80,15 @@ def test_put_requires_if_match(jp):
 
 def test_put_stale_etag_412_and_nothing_written(jp):
     project_id = _create(jp).get_json()["id"]
-    assert jp.put(f"{URL}/{project_id}", json=valid_project(title="First"),
-                  headers={"If-Match": '"v1"'}).status_code == 200
-    stale = jp.put(f"{URL}/{project_id}", json=valid_project(title="Second"),
-                   headers={"If-Match": '"v1"'})
+    assert (
+        jp.put(
+            f"{URL}/{project_id}", json=valid_project(title="First"), headers={"If-Match": '"v1"'}
+        ).status_code
+        == 200
+    )
+    stale = jp.put(
+        f"{URL}/{project_id}", json=valid_project(title="Second"), headers={"If-Match": '"v1"'}
+    )
     assert stale.status_code == 412
     assert stale.headers["ETag"] == '"v2"'
     assert "version 2, not 1" in stale.get_json()["detail"]
@@ -90,8 +98,11 @@ def test_put_stale_etag_412_and_nothing_written(jp):
 
 def test_put_replaces_and_bumps_version(jp):
     project_id = _create(jp).get_json()["id"]
-    response = jp.put(f"{URL}/{project_id}", json=valid_project(title="Replaced", tags=[]),
-                      headers={"If-Match": '"v1"'})
+    response = jp.put(
+        f"{URL}/{project_id}",
+        json=valid_project(title="Replaced", tags=[]),
+        headers={"If-Match": '"v1"'},
+    )
     assert response.status_code == 200 and response.headers["ETag"] == '"v2"'
     assert response.get_json()["title"] == "Replaced"
     assert response.get_json()["tags"] == []
@@ -99,15 +110,20 @@ def test_put_replaces_and_bumps_version(jp):
 
 def test_patch_is_a_merge_patch_validated_whole(jp):
     project_id = _create(jp).get_json()["id"]
-    response = jp.patch(f"{URL}/{project_id}", data=json.dumps({"status": "closed",
-                                                                "dates": {"actual_end": "2025-02-01"}}),
-                        headers={"If-Match": '"v1"', "Content-Type": "application/merge-patch+json"})
+    response = jp.patch(
+        f"{URL}/{project_id}",
+        data=json.dumps({"status": "closed", "dates": {"actual_end": "2025-02-01"}}),
+        headers={"If-Match": '"v1"', "Content-Type": "application/merge-patch+json"},
+    )
     assert response.status_code == 200, response.get_json()
     body = response.get_json()
     assert body["status"] == "closed" and body["dates"]["actual_end"] == "2025-02-01"
     assert body["dates"]["planned_start"] == "2024-04-01"
-    bad = jp.patch(f"{URL}/{project_id}", json={"dates": {"actual_end": "2020-01-01"}},
-                   headers={"If-Match": '"v2"'})
+    bad = jp.patch(
+        f"{URL}/{project_id}",
+        json={"dates": {"actual_end": "2020-01-01"}},
+        headers={"If-Match": '"v2"'},
+    )
     assert bad.status_code == 422
     assert bad.get_json()["errors"][0]["field"] == "dates.actual_end"
 
@@ -115,12 +131,16 @@ def test_patch_is_a_merge_patch_validated_whole(jp):
 def test_another_ministry_gets_403_and_nothing_changes(jp, au):
     project_id = _create(jp).get_json()["id"]
     for response in (
-        au.put(f"{URL}/{project_id}", json=valid_project(title="Ours"), headers={"If-Match": '"v1"'}),
+        au.put(
+            f"{URL}/{project_id}", json=valid_project(title="Ours"), headers={"If-Match": '"v1"'}
+        ),
         au.patch(f"{URL}/{project_id}", json={"title": "Ours"}, headers={"If-Match": '"v1"'}),
         au.delete(f"{URL}/{project_id}", headers={"If-Match": '"v1"'}),
     ):
         assert response.status_code == 403
-        assert response.get_json()["detail"] == "A ministry may change only the projects it reports."
+        assert (
+            response.get_json()["detail"] == "A ministry may change only the projects it reports."
+        )
     current = jp.get(f"{URL}/{project_id}").get_json()
     assert current["version"] == 1 and current["title"] != "Ours"
     assert au.get(f"{URL}/{project_id}").status_code == 200  # reading is for everyone
@@ -155,9 +175,9 @@ def test_history_lists_who_when_and_field_diffs(jp):
     history = jp.get(f"{URL}/{project_id}/history").get_json()["items"]
     assert [(h["version"], h["action"]) for h in history] == [(1, "create"), (2, "update")]
     assert history[1]["actor"].startswith("JP-GOV-1 (token ")
-    assert history[1]["changes"] == [{"field": "title",
-                                      "old": "Da Nang Port Container Terminal Expansion",
-                                      "new": "Renamed"}]
+    assert history[1]["changes"] == [
+        {"field": "title", "old": "Da Nang Port Container Terminal Expansion", "new": "Renamed"}
+    ]
 
 
 def test_server_owned_fields_refused_on_input(jp):
@@ -169,9 +189,14 @@ def test_server_owned_fields_refused_on_input(jp):
 
 # ---- batch
 
+
 def test_batch_non_atomic_reports_each_record(jp):
-    records = [valid_project(identifier="B-1"), valid_project(identifier="B-2", title="x"),
-               valid_project(identifier="B-1"), valid_project(identifier="B-3")]
+    records = [
+        valid_project(identifier="B-1"),
+        valid_project(identifier="B-2", title="x"),
+        valid_project(identifier="B-1"),
+        valid_project(identifier="B-3"),
+    ]
     response = jp.post(f"{URL}/batch", json=records)
     assert response.status_code == 200
     results = response.get_json()["results"]
@@ -201,17 +226,40 @@ def test_batch_limit_500(jp):
 
 # ---- lists, filters, pagination
 
+
 @pytest.fixture
 def listed(jp, au):
-    _create(jp, identifier="JP-1", title="Hai Phong port", recipient_countries=[{"code": "VN"}],
-            sectors=[{"code": "21040"}], status="implementation")
-    _create(jp, identifier="JP-2", title="Nairobi commuter rail", recipient_countries=[{"code": "KE"}],
-            sectors=[{"code": "21030"}], status="pipeline",
-            dates={"planned_start": "2027-01-01"}, locations=[], technologies=[],
-            finance={"amount": "5", "currency": "JPY", "instrument": "grant"})
-    _create(au, identifier="AU-1", title="Suva grid upgrade", recipient_countries=[{"code": "FJ"}],
-            sectors=[{"code": "23630"}], status="implementation", locations=[], technologies=[],
-            participants=[{"name": "Coral Power Pty", "role": "contractor"}])
+    _create(
+        jp,
+        identifier="JP-1",
+        title="Hai Phong port",
+        recipient_countries=[{"code": "VN"}],
+        sectors=[{"code": "21040"}],
+        status="implementation",
+    )
+    _create(
+        jp,
+        identifier="JP-2",
+        title="Nairobi commuter rail",
+        recipient_countries=[{"code": "KE"}],
+        sectors=[{"code": "21030"}],
+        status="pipeline",
+        dates={"planned_start": "2027-01-01"},
+        locations=[],
+        technologies=[],
+        finance={"amount": "5", "currency": "JPY", "instrument": "grant"},
+    )
+    _create(
+        au,
+        identifier="AU-1",
+        title="Suva grid upgrade",
+        recipient_countries=[{"code": "FJ"}],
+        sectors=[{"code": "23630"}],
+        status="implementation",
+        locations=[],
+        technologies=[],
+        participants=[{"name": "Coral Power Pty", "role": "contractor"}],
+    )
 
 
 def _ids(response) -> list[str]:
@@ -222,31 +270,34 @@ def _ids(response) -> list[str]:
 def test_list_filters(jp, listed):
     assert _ids(jp.get(f"{URL}?country=vnm")) == ["JP-1"]
     assert _ids(jp.get(f"{URL}?country=VN&country=KE")) == ["JP-1", "JP-2"]
-    assert _ids(jp.get(f"{URL}?region=009")) == ["AU-1"]          # Oceania
-    assert _ids(jp.get(f"{URL}?region=202")) == ["JP-2"]          # Sub-Saharan Africa
+    assert _ids(jp.get(f"{URL}?region=009")) == ["AU-1"]  # Oceania
+    assert _ids(jp.get(f"{URL}?region=202")) == ["JP-2"]  # Sub-Saharan Africa
     assert _ids(jp.get(f"{URL}?sector=210")) == ["JP-1", "JP-2"]  # transport category
     assert _ids(jp.get(f"{URL}?sector=21040")) == ["JP-1"]
     assert _ids(jp.get(f"{URL}?status=pipeline")) == ["JP-2"]
     assert _ids(jp.get(f"{URL}?instrument=grant")) == ["JP-2"]
     assert _ids(jp.get(f"{URL}?reporting_org=AU-GOV-1")) == ["AU-1"]
-    assert _ids(jp.get(f"{URL}?q=coral+power")) == ["AU-1"]      # a participant's name
-    assert _ids(jp.get(f"{URL}?q=sakura")) == ["JP-1"]            # a vendor's name
-    assert _ids(jp.get(f"{URL}?q=100%25")) == []                  # LIKE wildcards are literal
+    assert _ids(jp.get(f"{URL}?q=coral+power")) == ["AU-1"]  # a participant's name
+    assert _ids(jp.get(f"{URL}?q=sakura")) == ["JP-1"]  # a vendor's name
+    assert _ids(jp.get(f"{URL}?q=100%25")) == []  # LIKE wildcards are literal
     future = (utcnow() + timedelta(days=1)).isoformat()
     assert _ids(jp.get(f"{URL}?updated_since={future.replace('+00:00', 'Z')}")) == []
     assert _ids(jp.get(f"{URL}?updated_since=2020-01-01")) == ["AU-1", "JP-1", "JP-2"]
 
 
-@pytest.mark.parametrize("query, field, code", [
-    ("colour=red", "colour", "unknown_field"),
-    ("sort=amount", "sort", "invalid_sort"),
-    ("country=XX", "country[0]", "invalid_country"),
-    ("status=done", "status[0]", "invalid_choice"),
-    ("limit=201", "limit", "out_of_range"),
-    ("region=999", "region[0]", "invalid_region"),
-    ("updated_since=yesterday", "updated_since", "invalid_datetime"),
-    ("cursor=abc", "cursor", "invalid_cursor"),
-])
+@pytest.mark.parametrize(
+    "query, field, code",
+    [
+        ("colour=red", "colour", "unknown_field"),
+        ("sort=amount", "sort", "invalid_sort"),
+        ("country=XX", "country[0]", "invalid_country"),
+        ("status=done", "status[0]", "invalid_choice"),
+        ("limit=201", "limit", "out_of_range"),
+        ("region=999", "region[0]", "invalid_region"),
+        ("updated_since=yesterday", "updated_since", "invalid_datetime"),
+        ("cursor=abc", "cursor", "invalid_cursor"),
+    ],
+)
 def test_list_bad_parameters_are_422(jp, query, field, code):
     response = jp.get(f"{URL}?{query}")
     assert response.status_code == 422
@@ -258,7 +309,9 @@ def test_cursor_pagination_stable_while_records_are_added(jp, listed):
     first = jp.get(f"{URL}?limit=2&sort=identifier").get_json()
     assert [p["identifier"] for p in first["items"]] == ["AU-1", "JP-1"]
     _create(jp, identifier="AA-0")  # sorts before everything already seen
-    second = jp.client.get(first["next"], headers={"Authorization": f"Bearer {jp.token}"}).get_json()
+    second = jp.client.get(
+        first["next"], headers={"Authorization": f"Bearer {jp.token}"}
+    ).get_json()
     assert [p["identifier"] for p in second["items"]] == ["JP-2"]
     assert second["next"] is None
     descending = jp.get(f"{URL}?limit=3&sort=-identifier").get_json()
@@ -266,6 +319,7 @@ def test_cursor_pagination_stable_while_records_are_added(jp, listed):
 
 
 # ---- idempotency
+
 
 def test_idempotency_key_replays_first_response(jp):
     headers = {"Idempotency-Key": "abc-123"}
@@ -281,7 +335,9 @@ def test_idempotency_key_replays_first_response(jp):
 
 def test_idempotency_key_with_other_body_is_422(jp):
     jp.post(URL, json=valid_project(), headers={"Idempotency-Key": "k1"})
-    response = jp.post(URL, json=valid_project(identifier="OTHER"), headers={"Idempotency-Key": "k1"})
+    response = jp.post(
+        URL, json=valid_project(identifier="OTHER"), headers={"Idempotency-Key": "k1"}
+    )
     assert response.status_code == 422
     assert response.get_json()["errors"][0]["code"] == "key_reused"
     assert _count() == 1
@@ -289,7 +345,9 @@ def test_idempotency_key_with_other_body_is_422(jp):
 
 def test_idempotency_keys_are_scoped_to_the_ministry(jp, au):
     jp.post(URL, json=valid_project(), headers={"Idempotency-Key": "shared"})
-    response = au.post(URL, json=valid_project(identifier="AU-X"), headers={"Idempotency-Key": "shared"})
+    response = au.post(
+        URL, json=valid_project(identifier="AU-X"), headers={"Idempotency-Key": "shared"}
+    )
     assert response.status_code == 201 and "Idempotent-Replayed" not in response.headers
     assert _count() == 2
 
@@ -307,13 +365,20 @@ def test_idempotent_validation_failure_is_replayed_too(jp):
 def test_key_still_processing_is_409(jp, ministry):
     from registry.services import idempotency
 
-    idempotency.idempotency_claim(ministry.organisation_id, "busy",
-                                  idempotency.fingerprint("POST", URL, b"{}"))
+    idempotency.idempotency_claim(
+        ministry.organisation_id, "busy", idempotency.fingerprint("POST", URL, b"{}")
+    )
     response = jp.post(URL, json=valid_project(), headers={"Idempotency-Key": "busy"})
     assert response.status_code in (409, 422)
-    same = jp.client.post(URL, data=b"{}", headers={"Authorization": f"Bearer {jp.token}",
-                                                    "Content-Type": "application/json",
-                                                    "Idempotency-Key": "busy"})
+    same = jp.client.post(
+        URL,
+        data=b"{}",
+        headers={
+            "Authorization": f"Bearer {jp.token}",
+            "Content-Type": "application/json",
+            "Idempotency-Key": "busy",
+        },
+    )
     assert same.status_code == 409
     assert "still being processed" in same.get_json()["detail"]
 
@@ -330,10 +395,17 @@ def test_idempotent_batch(jp):
 
 # ---- countries and sectors
 
+
 def test_countries_with_counts_and_committed_totals(jp, listed):
-    _create(jp, identifier="JP-3", recipient_countries=[{"code": "VN", "percentage": "25"},
-                                                        {"code": "LA", "percentage": "75"}],
-            finance={"amount": "100.01", "currency": "USD", "instrument": "loan"})
+    _create(
+        jp,
+        identifier="JP-3",
+        recipient_countries=[
+            {"code": "VN", "percentage": "25"},
+            {"code": "LA", "percentage": "75"},
+        ],
+        finance={"amount": "100.01", "currency": "USD", "instrument": "loan"},
+    )
     vietnam = jp.get("/api/v1/countries/VNM").get_json()
     assert vietnam["alpha2"] == "VN" and vietnam["project_count"] == 2
     # 125,000,000.00 + 25% of 100.01 (25.0025 → 25.00)

@@ -1,5 +1,6 @@
 """Screening through the API: the need-to-know matrix for every role, the review queue,
 decisions and the rules listing."""
+
 from __future__ import annotations
 
 import pytest
@@ -24,9 +25,10 @@ def people(client, app):
 
 @pytest.fixture
 def flagged(jp):
-    record = valid_project(participants=[{"name": "HUAWEI TECHNOLOGIES CO., LTD",
-                                          "role": "supplier"}],
-                           sectors=[{"code": "22020"}])
+    record = valid_project(
+        participants=[{"name": "HUAWEI TECHNOLOGIES CO., LTD", "role": "supplier"}],
+        sectors=[{"code": "22020"}],
+    )
     response = jp.post(URL, json=record)
     assert response.status_code == 201
     return response.get_json()["id"]
@@ -62,22 +64,31 @@ def test_need_to_know_matrix(jp, au, people, flagged):
 
 
 def test_decision_notes_only_for_reviewers_and_admins(jp, people, flagged):
-    decided = people["reviewer"].post(f"{URL}/{flagged}/review",
-                                      json={"status": "objection", "note": "Core network vendor."})
+    decided = people["reviewer"].post(
+        f"{URL}/{flagged}/review", json={"status": "objection", "note": "Core network vendor."}
+    )
     assert decided.status_code == 200, decided.get_json()
     assert decided.headers["ETag"] == '"v2"'
     for role in ("reviewer", "admin"):
         decisions = _security(people[role], flagged)["decisions"]
-        assert [(d["status"], d["note"]) for d in decisions] == [("objection", "Core network vendor.")]
-    assert "Core network vendor." not in people["diplomat"].get(f"{URL}/{flagged}").get_data(as_text=True)
+        assert [(d["status"], d["note"]) for d in decisions] == [
+            ("objection", "Core network vendor.")
+        ]
+    assert "Core network vendor." not in people["diplomat"].get(f"{URL}/{flagged}").get_data(
+        as_text=True
+    )
     assert "Core network vendor." not in jp.get(f"{URL}/{flagged}/history").get_data(as_text=True)
     assert _security(jp, flagged)["review_status"] == "objection"
 
 
 def test_security_filters_by_role(jp, people, flagged):
     jp.post(URL, json=valid_project(identifier="PLAIN", maritime_activities=[]))
-    for query in ("flagged=true", "flag=HIGH_RISK_VENDOR", "severity=critical",
-                  "review_status=pending"):
+    for query in (
+        "flagged=true",
+        "flag=HIGH_RISK_VENDOR",
+        "severity=critical",
+        "review_status=pending",
+    ):
         refused = jp.get(f"{URL}?{query}")
         assert refused.status_code == 403, query
         assert "cannot filter by security" in refused.get_json()["detail"]
@@ -109,10 +120,14 @@ def test_review_queue_and_decisions_by_role(jp, people, flagged):
 def test_edit_adding_a_vendor_reopens_review_via_api(jp, people):
     created = jp.post(URL, json=valid_project(maritime_activities=["bathymetry"])).get_json()
     item = f"{URL}/{created['id']}"
-    people["reviewer"].post(f"{item}/review", json={"status": "cleared", "note": "Survey data stays."})
-    patched = jp.patch(item, json={"technologies": [{"category": "drone_uas",
-                                                     "vendor": "SZ DJI Technology Co., Ltd."}]},
-                       headers={"If-Match": '"v2"'})
+    people["reviewer"].post(
+        f"{item}/review", json={"status": "cleared", "note": "Survey data stays."}
+    )
+    patched = jp.patch(
+        item,
+        json={"technologies": [{"category": "drone_uas", "vendor": "SZ DJI Technology Co., Ltd."}]},
+        headers={"If-Match": '"v2"'},
+    )
     assert patched.status_code == 200
     assert patched.get_json()["security"]["review_status"] == "pending"
     history = people["reviewer"].get(f"{item}/history").get_json()["items"]

@@ -1,4 +1,5 @@
 """The flask commands: clear output on success, a clear error (no traceback) on bad input."""
+
 from __future__ import annotations
 
 import pytest
@@ -22,27 +23,54 @@ def test_seed_reference_reports_counts(cli):
 
 
 def test_create_org(cli):
-    result = cli.invoke(args=["accounts", "create-org", "--ref", "JP-GOV-1", "--name",
-                              "Ministry of Foreign Affairs", "--country", "jpn", "--type", "10"])
+    result = cli.invoke(
+        args=[
+            "accounts",
+            "create-org",
+            "--ref",
+            "JP-GOV-1",
+            "--name",
+            "Ministry of Foreign Affairs",
+            "--country",
+            "jpn",
+            "--type",
+            "10",
+        ]
+    )
     assert result.exit_code == 0, result.output
     org = db.session.scalar(select(Organisation))
     assert (org.ref, org.country, org.type) == ("JP-GOV-1", "JP", "10")
 
 
 def test_create_org_bad_arguments_listed_without_traceback(cli):
-    result = cli.invoke(args=["accounts", "create-org", "--ref", "jp gov", "--name", "X",
-                              "--country", "XX", "--type", "99"])
+    result = cli.invoke(
+        args=[
+            "accounts",
+            "create-org",
+            "--ref",
+            "jp gov",
+            "--name",
+            "X",
+            "--country",
+            "XX",
+            "--type",
+            "99",
+        ]
+    )
     assert result.exit_code == 1
     assert "Traceback" not in result.output
     assert "ref: 'jp gov' is not an IATI-style organisation ref" in result.output
     assert "country: 'XX' is not an ISO 3166-1 country code" in result.output
-    assert "type: '99' is not an IATI OrganisationType code; allowed: 10 Government" in result.output
+    assert (
+        "type: '99' is not an IATI OrganisationType code; allowed: 10 Government" in result.output
+    )
     assert db.session.scalar(select(func.count(Organisation.id))) == 0
 
 
 def test_create_user_prints_generated_password_once_and_stores_hash(cli):
-    result = cli.invoke(args=["accounts", "create-user", "Reviewer@Example.org", "--role",
-                              "reviewer"])
+    result = cli.invoke(
+        args=["accounts", "create-user", "Reviewer@Example.org", "--role", "reviewer"]
+    )
     assert result.exit_code == 0, result.output
     password = result.output.strip().splitlines()[-1].split(": ", 1)[1]
     user = db.session.scalar(select(User))
@@ -52,8 +80,10 @@ def test_create_user_prints_generated_password_once_and_stores_hash(cli):
 
 
 def test_create_user_password_stdin(cli):
-    result = cli.invoke(args=["accounts", "create-user", "a@example.org", "--role", "planner",
-                              "--password-stdin"], input="correct horse battery\n")
+    result = cli.invoke(
+        args=["accounts", "create-user", "a@example.org", "--role", "planner", "--password-stdin"],
+        input="correct horse battery\n",
+    )
     assert result.exit_code == 0, result.output
     assert "Password" not in result.output
     user = db.session.scalar(select(User))
@@ -63,8 +93,10 @@ def test_create_user_password_stdin(cli):
 def test_create_user_bad_role_and_short_password(cli):
     result = cli.invoke(args=["accounts", "create-user", "a@example.org", "--role", "king"])
     assert result.exit_code == 2 and "'king' is not one of" in result.output
-    result = cli.invoke(args=["accounts", "create-user", "a@example.org", "--role", "admin",
-                              "--password-stdin"], input="short\n")
+    result = cli.invoke(
+        args=["accounts", "create-user", "a@example.org", "--role", "admin", "--password-stdin"],
+        input="short\n",
+    )
     assert result.exit_code == 1
     assert "password: Must be at least 12 characters long." in result.output
     assert db.session.scalar(select(func.count(User.id))) == 0

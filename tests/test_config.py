@@ -1,4 +1,5 @@
 """Configuration from the environment: database URL, secret key, SQLite pragmas."""
+
 from __future__ import annotations
 
 import pytest
@@ -40,12 +41,15 @@ def test_default_database_is_sqlite_in_instance_folder(tmp_path, monkeypatch):
     assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path}/registry.sqlite"
 
 
-@pytest.mark.parametrize("given, expected", [
-    ("postgres://u@h/db", "postgresql+psycopg://u@h/db"),
-    ("postgresql://u@h/db", "postgresql+psycopg://u@h/db"),
-    ("postgresql+psycopg://u@h/db", "postgresql+psycopg://u@h/db"),
-    ("sqlite:///x.db", "sqlite:///x.db"),
-])
+@pytest.mark.parametrize(
+    "given, expected",
+    [
+        ("postgres://u@h/db", "postgresql+psycopg://u@h/db"),
+        ("postgresql://u@h/db", "postgresql+psycopg://u@h/db"),
+        ("postgresql+psycopg://u@h/db", "postgresql+psycopg://u@h/db"),
+        ("sqlite:///x.db", "sqlite:///x.db"),
+    ],
+)
 def test_database_url_spellings(given, expected):
     assert normalise_database_url(given) == expected
 

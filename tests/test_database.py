@@ -1,5 +1,6 @@
 """The data version (registry/database.py): raised by every committed change to the data
 lists show, in the same transaction; not by rollbacks or by token and key bookkeeping."""
+
 from __future__ import annotations
 
 from sqlalchemy import insert, text, update
@@ -21,8 +22,12 @@ def test_every_committed_data_change_raises_the_version(app, ministry):
     project = projects.project_create(valid_project(), ministry)
     after_create = _now()
     assert after_create == start + 1  # one transaction, one step, however many rows
-    projects.project_update(project.id, valid_project(title="Renamed terminal"), ministry,
-                            expected_version=project.version)
+    projects.project_update(
+        project.id,
+        valid_project(title="Renamed terminal"),
+        ministry,
+        expected_version=project.version,
+    )
     assert _now() == after_create + 1
 
 
@@ -56,8 +61,9 @@ def test_token_bookkeeping_is_not_a_data_change(app, ministry):
 def test_raw_core_insert_on_a_tracked_table_raises_the_version(app):
     start = _now()
     begin_write()
-    db.session.execute(insert(Organisation).values(ref="XX-CORE-1", name="Core", country="FR",
-                                                   type="10"))
+    db.session.execute(
+        insert(Organisation).values(ref="XX-CORE-1", name="Core", country="FR", type="10")
+    )
     db.session.commit()
     assert _now() == start + 1
     assert accounts.organisation_by_ref("XX-CORE-1") is not None
@@ -74,7 +80,8 @@ def test_a_change_written_as_sql_text_raises_the_version(app, ministry):
 def test_a_change_that_touches_no_row_leaves_the_version(app, ministry):
     start = _now()
     begin_write()
-    db.session.execute(update(Organisation).where(Organisation.ref == "NO-SUCH-ORG")
-                       .values(name="Nobody"))
+    db.session.execute(
+        update(Organisation).where(Organisation.ref == "NO-SUCH-ORG").values(name="Nobody")
+    )
     db.session.commit()
     assert _now() == start

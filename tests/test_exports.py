@@ -1,5 +1,6 @@
 """CSV exports: golden files for each shape, any text survives a spreadsheet round trip,
 summaries equal the sums over the records, and need-to-know holds in the CSV."""
+
 from __future__ import annotations
 
 import csv
@@ -27,18 +28,37 @@ PLANNER = Actor(label="planner@example.org", role="planner")
 
 @pytest.fixture
 def fixed_data(ministry, other_ministry):
-    projects.project_create(valid_project(
-        identifier="JP-1", title="=SUM(A1) Port works", status="implementation",
-        recipient_countries=[{"code": "VN", "percentage": "60"}, {"code": "LA", "percentage": "40"}],
-        locations=[], sectors=[{"code": "21040", "percentage": "75"},
-                               {"code": "22020", "percentage": "25"}],
-        finance={"amount": "1000.01", "currency": "USD", "instrument": "loan"}), ministry)
-    projects.project_create(valid_project(
-        identifier="AU-1", title="Suva \"grid\", phase 1", status="pipeline", locations=[],
-        recipient_countries=[{"code": "FJ"}], sectors=[{"code": "23630"}], technologies=[],
-        participants=[{"name": "Coral Power; Pty", "role": "contractor"}],
-        dates={"planned_start": "2027-01-01"}, maritime_activities=[],
-        finance={"amount": "250", "currency": "AUD", "instrument": "grant"}), other_ministry)
+    projects.project_create(
+        valid_project(
+            identifier="JP-1",
+            title="=SUM(A1) Port works",
+            status="implementation",
+            recipient_countries=[
+                {"code": "VN", "percentage": "60"},
+                {"code": "LA", "percentage": "40"},
+            ],
+            locations=[],
+            sectors=[{"code": "21040", "percentage": "75"}, {"code": "22020", "percentage": "25"}],
+            finance={"amount": "1000.01", "currency": "USD", "instrument": "loan"},
+        ),
+        ministry,
+    )
+    projects.project_create(
+        valid_project(
+            identifier="AU-1",
+            title='Suva "grid", phase 1',
+            status="pipeline",
+            locations=[],
+            recipient_countries=[{"code": "FJ"}],
+            sectors=[{"code": "23630"}],
+            technologies=[],
+            participants=[{"name": "Coral Power; Pty", "role": "contractor"}],
+            dates={"planned_start": "2027-01-01"},
+            maritime_activities=[],
+            finance={"amount": "250", "currency": "AUD", "instrument": "grant"},
+        ),
+        other_ministry,
+    )
     db.session.execute(text("UPDATE projects SET updated_at = '2026-01-02 03:04:05'"))
     db.session.commit()
 
@@ -63,7 +83,9 @@ def test_golden_project_exports(app, fixed_data, shape):
 def test_golden_summary(app, fixed_data):
     header, rows = summaries.summary_rows({}, PLANNER, ["country", "status"])
     header, rows = summaries.labelled(header, rows, summaries.seed_rates(), "USD")
-    _golden("summary-country-status.csv", b"".join(exports.csv_stream(exports.safe_rows(header, rows))))
+    _golden(
+        "summary-country-status.csv", b"".join(exports.csv_stream(exports.safe_rows(header, rows)))
+    )
 
 
 FORMULA = tuple(exports.FORMULA_STARTS)
@@ -72,7 +94,9 @@ FORMULA = tuple(exports.FORMULA_STARTS)
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.text(), min_size=1, max_size=4))
 def test_any_text_survives_export_and_csv_reader(cells):
-    data = b"".join(exports.csv_stream(exports.safe_rows(["a", "b", "c", "d"][:len(cells)], [cells])))
+    data = b"".join(
+        exports.csv_stream(exports.safe_rows(["a", "b", "c", "d"][: len(cells)], [cells]))
+    )
     parsed = list(csv.reader(io.StringIO(data.decode("utf-8"), newline="")))
     assert len(parsed) == 2
     for original, read in zip(cells, parsed[1]):
@@ -81,8 +105,16 @@ def test_any_text_survives_export_and_csv_reader(cells):
 
 
 def test_neutralisation_examples():
-    assert [exports.safe_cell(v) for v in ["=1+1", "+1", "-2", "@SUM", "\tx", "\rx", "a=b", 5]] \
-        == ["'=1+1", "'+1", "'-2", "'@SUM", "'\tx", "'\rx", "a=b", "5"]
+    assert [exports.safe_cell(v) for v in ["=1+1", "+1", "-2", "@SUM", "\tx", "\rx", "a=b", 5]] == [
+        "'=1+1",
+        "'+1",
+        "'-2",
+        "'@SUM",
+        "'\tx",
+        "'\rx",
+        "a=b",
+        "5",
+    ]
 
 
 def test_summary_totals_equal_the_sums_over_records(app):
@@ -93,7 +125,7 @@ def test_summary_totals_equal_the_sums_over_records(app):
     assert len(records) == 400
     for group_by in (["country"], ["sector"], ["country", "sector"], ["status", "year"]):
         header, rows = summaries.summary_rows({}, PLANNER, group_by)
-        got = {tuple(r[:len(group_by) + 1]): (r[-2], r[-1]) for r in rows}
+        got = {tuple(r[: len(group_by) + 1]): (r[-2], r[-1]) for r in rows}
         expected: dict[tuple, list] = defaultdict(lambda: [set(), Decimal(0)])
         for record in records:
             amount = Decimal(record["finance"]["amount"])
@@ -102,8 +134,12 @@ def test_summary_totals_equal_the_sums_over_records(app):
             year = (record["dates"]["actual_start"] or record["dates"]["planned_start"])[:4]
             for country, cp in country_shares:
                 for sector, sp in sector_shares:
-                    values = {"country": country, "sector": sector, "status": record["status"],
-                              "year": int(year)}
+                    values = {
+                        "country": country,
+                        "sector": sector,
+                        "status": record["status"],
+                        "year": int(year),
+                    }
                     share = amount
                     if "country" in group_by:
                         share = share * cp / 100
@@ -116,8 +152,9 @@ def test_summary_totals_equal_the_sums_over_records(app):
                     key = (*[values[g] for g in group_by], record["finance"]["currency"])
                     expected[key][0].add(record["identifier"])
                     expected[key][1] += share
-        assert {k: (len(v[0]), v[1].quantize(Decimal("0.01"))) for k, v in expected.items()} \
-            == got, f"group_by={group_by} seed={seed}"
+        assert {
+            k: (len(v[0]), v[1].quantize(Decimal("0.01"))) for k, v in expected.items()
+        } == got, f"group_by={group_by} seed={seed}"
 
 
 def test_ministry_token_export_shows_security_only_on_its_own(client, fixed_data, jp, au):
@@ -142,7 +179,9 @@ def test_api_export_filters_and_errors(fixed_data, jp):
     assert bad.status_code == 422
     assert {e["field"] for e in bad.get_json()["errors"]} == {"explode", "colour"}
     summary = jp.get("/api/v1/exports/summary.csv?group_by=region,currency")
-    assert summary.status_code == 422 and "Group by one or more of" in summary.get_data(as_text=True)
+    assert summary.status_code == 422 and "Group by one or more of" in summary.get_data(
+        as_text=True
+    )
     ok = jp.get("/api/v1/exports/summary.csv?group_by=instrument&convert_to=JPY")
     lines = ok.get_data(as_text=True).splitlines()
     assert lines[0] == "instrument,currency,project_count,amount,amount_JPY,rates"
@@ -154,17 +193,29 @@ def test_planner_uploads_a_rates_table(client, fixed_data):
     from tests.test_web_pages import _csrf, _sign_in, _user
 
     _sign_in(client, _user("planner"))
-    response = client.post("/exports/summary.csv?status=pipeline", data={
-        "csrf_token": _csrf(client, "/exports"), "group_by": ["country"], "convert_to": "EUR",
-        "rates": (io.BytesIO(b"currency,units_per_usd\nAUD,1.5\nEUR,0.9\n"), "rates.csv")},
-        content_type="multipart/form-data")
+    response = client.post(
+        "/exports/summary.csv?status=pipeline",
+        data={
+            "csrf_token": _csrf(client, "/exports"),
+            "group_by": ["country"],
+            "convert_to": "EUR",
+            "rates": (io.BytesIO(b"currency,units_per_usd\nAUD,1.5\nEUR,0.9\n"), "rates.csv"),
+        },
+        content_type="multipart/form-data",
+    )
     lines = response.get_data(as_text=True).splitlines()
     assert lines[0] == "country,country_name,currency,project_count,amount,amount_EUR,rates"
     assert lines[1] == "FJ,Fiji,AUD,1,250.00,150.00,uploaded table 'rates.csv'"
-    bad = client.post("/exports/summary.csv", data={
-        "csrf_token": _csrf(client, "/exports"), "group_by": ["country"], "convert_to": "EUR",
-        "rates": (io.BytesIO(b"currency,units_per_usd\nAUD,-1\n"), "bad.csv")},
-        content_type="multipart/form-data")
+    bad = client.post(
+        "/exports/summary.csv",
+        data={
+            "csrf_token": _csrf(client, "/exports"),
+            "group_by": ["country"],
+            "convert_to": "EUR",
+            "rates": (io.BytesIO(b"currency,units_per_usd\nAUD,-1\n"), "bad.csv"),
+        },
+        content_type="multipart/form-data",
+    )
     assert bad.status_code == 422
 
 

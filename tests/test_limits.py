@@ -1,5 +1,6 @@
 """registry/limits.py: the in-memory counters count without a sweeper thread, and still
 forget counters whose window has passed."""
+
 from __future__ import annotations
 
 import threading

@@ -1,5 +1,6 @@
 """The screening engine on plain records: each flag with a positive case, a negative case
 and a name variant, and the name matcher's whole-word rule."""
+
 from __future__ import annotations
 
 import pytest
@@ -15,9 +16,14 @@ def ruleset():
 
 
 def record(**fields) -> dict:
-    base = {"participants": [], "technologies": [], "maritime_activities": [],
-            "export_control_categories": [], "sectors": [{"code": "11110"}],
-            "recipient_countries": [{"code": "VN"}]}
+    base = {
+        "participants": [],
+        "technologies": [],
+        "maritime_activities": [],
+        "export_control_categories": [],
+        "sectors": [{"code": "11110"}],
+        "recipient_countries": [{"code": "VN"}],
+    }
     base.update(fields)
     return base
 
@@ -32,13 +38,29 @@ def supplier(name, role="supplier", **more):
 
 # ---- vendor names
 
-@pytest.mark.parametrize("name", [
-    "HUAWEI TECHNOLOGIES CO., LTD", "Huawei Technologies Co. Ltd.", "huawei", "Huawei Marine Networks",
-    "ZTE Corporation", "Z.T.E. Corp", "Hytera Communications Corp.", "Hangzhou Hikvision Digital Technology Co., Ltd.",
-    "Zhejiang Dahua Technology Co., Ltd.", "AO Kaspersky Lab", "China Mobile International",
-    "China Telecom Global", "China Unicom (Hong Kong)", "SZ DJI Technology Co., Ltd.", "Autel Robotics",
-    "HUAWÉI Technologies", "华为技术有限公司",
-])
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "HUAWEI TECHNOLOGIES CO., LTD",
+        "Huawei Technologies Co. Ltd.",
+        "huawei",
+        "Huawei Marine Networks",
+        "ZTE Corporation",
+        "Z.T.E. Corp",
+        "Hytera Communications Corp.",
+        "Hangzhou Hikvision Digital Technology Co., Ltd.",
+        "Zhejiang Dahua Technology Co., Ltd.",
+        "AO Kaspersky Lab",
+        "China Mobile International",
+        "China Telecom Global",
+        "China Unicom (Hong Kong)",
+        "SZ DJI Technology Co., Ltd.",
+        "Autel Robotics",
+        "HUAWÉI Technologies",
+        "华为技术有限公司",
+    ],
+)
 def test_vendor_variants_match(ruleset, name):
     if name == "Z.T.E. Corp":
         # Dotted initials become separate letters: not the word ZTE. A deliberate miss.
@@ -47,17 +69,30 @@ def test_vendor_variants_match(ruleset, name):
     assert ruleset.vendors.match(name) is not None, name
 
 
-@pytest.mark.parametrize("name", [
-    "Zteam Engineering Ltd", "Dahuang Civil Works Co., Ltd.", "Chinamobility Rail Consultants",
-    "Djibouti Harbour Logistics SARL", "Hyterra Geotechnical Pty Ltd", "Autelier Façades & Glazing S.A.",
-    "Huaweii Logistics", "Mobile Telecom Services", "China Railway Group", "",
-])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Zteam Engineering Ltd",
+        "Dahuang Civil Works Co., Ltd.",
+        "Chinamobility Rail Consultants",
+        "Djibouti Harbour Logistics SARL",
+        "Hyterra Geotechnical Pty Ltd",
+        "Autelier Façades & Glazing S.A.",
+        "Huaweii Logistics",
+        "Mobile Telecom Services",
+        "China Railway Group",
+        "",
+    ],
+)
 def test_lookalike_names_do_not_match(ruleset, name):
     assert ruleset.vendors.match(name) is None, name
 
 
-@given(st.text(alphabet=st.characters(whitelist_categories=("Ll", "Lu", "Nd", "Zs", "Po")),
-               max_size=40))
+@given(
+    st.text(
+        alphabet=st.characters(whitelist_categories=("Ll", "Lu", "Nd", "Zs", "Po")), max_size=40
+    )
+)
 def test_matching_is_whole_words_only(name):
     ruleset = screening.load_ruleset()
     words = set(ruleset.vendors.normaliser.words(name))
@@ -74,15 +109,22 @@ def test_legal_suffixes_stripped_only_at_the_ends(ruleset):
 
 # ---- each flag: positive, negative, variant
 
+
 def test_high_risk_vendor(ruleset):
-    hit = flags(ruleset, participants=[supplier("HUAWEI TECHNOLOGIES CO., LTD")])["HIGH_RISK_VENDOR"]
+    hit = flags(ruleset, participants=[supplier("HUAWEI TECHNOLOGIES CO., LTD")])[
+        "HIGH_RISK_VENDOR"
+    ]
     assert hit.severity == "critical" and hit.pillar == "supply_chain"
     assert "participants[0].name 'HUAWEI TECHNOLOGIES CO., LTD' matches Huawei" in hit.rationale
     assert "Federal Communications Commission" in hit.source
     assert hit.ruleset_version == ruleset.version
-    variant = flags(ruleset, technologies=[{"category": "other", "vendor": "Huawei Technologies Co. Ltd."}])
+    variant = flags(
+        ruleset, technologies=[{"category": "other", "vendor": "Huawei Technologies Co. Ltd."}]
+    )
     assert "technologies[0].vendor" in variant["HIGH_RISK_VENDOR"].rationale
-    assert "HIGH_RISK_VENDOR" not in flags(ruleset, participants=[supplier("Zteam Engineering Ltd")])
+    assert "HIGH_RISK_VENDOR" not in flags(
+        ruleset, participants=[supplier("Zteam Engineering Ltd")]
+    )
 
 
 def test_telecom_core_and_critical_with_vendor(ruleset):
@@ -117,67 +159,100 @@ def test_dual_use_severity_by_category(ruleset):
 
 
 def test_foreign_state_investor(ruleset):
-    investor = {"name": "Far East Port Holdings", "role": "investor", "country": "CN",
-                "state_owned": True}
+    investor = {
+        "name": "Far East Port Holdings",
+        "role": "investor",
+        "country": "CN",
+        "state_owned": True,
+    }
     hit = flags(ruleset, sectors=[{"code": "21040"}], participants=[investor])
     assert "from CN, a country of concern" in hit["FOREIGN_STATE_INVESTOR"].rationale
     big_stake = {**investor, "country": "SG", "stake_percentage": "35"}
     variant = flags(ruleset, sectors=[{"code": "23230"}], participants=[big_stake])
     assert "holding 35% (threshold 25%)" in variant["FOREIGN_STATE_INVESTOR"].rationale
     small = {**big_stake, "stake_percentage": "10"}
-    assert "FOREIGN_STATE_INVESTOR" not in flags(ruleset, sectors=[{"code": "23230"}],
-                                                 participants=[small])
+    assert "FOREIGN_STATE_INVESTOR" not in flags(
+        ruleset, sectors=[{"code": "23230"}], participants=[small]
+    )
     private = {**investor, "state_owned": False}
-    assert "FOREIGN_STATE_INVESTOR" not in flags(ruleset, sectors=[{"code": "21040"}],
-                                                 participants=[private])
-    assert "FOREIGN_STATE_INVESTOR" not in flags(ruleset, sectors=[{"code": "11110"}],
-                                                 participants=[investor])  # not a core sector
+    assert "FOREIGN_STATE_INVESTOR" not in flags(
+        ruleset, sectors=[{"code": "21040"}], participants=[private]
+    )
+    assert "FOREIGN_STATE_INVESTOR" not in flags(
+        ruleset, sectors=[{"code": "11110"}], participants=[investor]
+    )  # not a core sector
     domestic = {**investor, "country": "VN", "stake_percentage": "51"}
-    assert "FOREIGN_STATE_INVESTOR" not in flags(ruleset, sectors=[{"code": "21040"}],
-                                                 participants=[domestic])
+    assert "FOREIGN_STATE_INVESTOR" not in flags(
+        ruleset, sectors=[{"code": "21040"}], participants=[domestic]
+    )
 
 
 def test_surveillance(ruleset):
-    hit = flags(ruleset, technologies=[{"category": "surveillance_camera",
-                                        "vendor": "Hangzhou Hikvision Digital Technology Co., Ltd."}])
+    hit = flags(
+        ruleset,
+        technologies=[
+            {
+                "category": "surveillance_camera",
+                "vendor": "Hangzhou Hikvision Digital Technology Co., Ltd.",
+            }
+        ],
+    )
     assert hit["SURVEILLANCE"].severity == "high" and "Hikvision" in hit["SURVEILLANCE"].rationale
-    assert "SURVEILLANCE" in flags(ruleset, technologies=[{"category": "surveillance_camera",
-                                                           "vendor": "DAHUA"}])
-    assert "SURVEILLANCE" not in flags(ruleset, technologies=[{"category": "surveillance_camera",
-                                                               "vendor": "Axis Communications"}])
+    assert "SURVEILLANCE" in flags(
+        ruleset, technologies=[{"category": "surveillance_camera", "vendor": "DAHUA"}]
+    )
+    assert "SURVEILLANCE" not in flags(
+        ruleset, technologies=[{"category": "surveillance_camera", "vendor": "Axis Communications"}]
+    )
 
 
 def test_critical_infrastructure_is_info(ruleset):
     hit = flags(ruleset, sectors=[{"code": "14020"}])["CRITICAL_INFRASTRUCTURE"]
     assert hit.severity == "info" and "14020 (water)" in hit.rationale
     assert "CRITICAL_INFRASTRUCTURE" not in flags(ruleset, sectors=[{"code": "11110"}])
-    assert not screening.needs_review(screening.screen(record(sectors=[{"code": "14020"}]),
-                                                       ruleset))
+    assert not screening.needs_review(
+        screening.screen(record(sectors=[{"code": "14020"}]), ruleset)
+    )
 
 
 def test_incomplete_disclosure(ruleset):
-    hit = flags(ruleset, sectors=[{"code": "23230"}],
-                participants=[{"name": "Ministry", "role": "funding"}])
+    hit = flags(
+        ruleset, sectors=[{"code": "23230"}], participants=[{"name": "Ministry", "role": "funding"}]
+    )
     assert hit["INCOMPLETE_DISCLOSURE"].severity == "medium"
     named = flags(ruleset, sectors=[{"code": "23230"}], participants=[supplier("Acme Solar")])
     assert "INCOMPLETE_DISCLOSURE" not in named
-    vendor = flags(ruleset, sectors=[{"code": "21040"}],
-                   technologies=[{"category": "port_automation", "vendor": "Kalmar"}])
+    vendor = flags(
+        ruleset,
+        sectors=[{"code": "21040"}],
+        technologies=[{"category": "port_automation", "vendor": "Kalmar"}],
+    )
     assert "INCOMPLETE_DISCLOSURE" not in vendor
     assert "INCOMPLETE_DISCLOSURE" not in flags(ruleset, sectors=[{"code": "21020"}])  # transport
 
 
 def test_flags_sorted_most_severe_first(ruleset):
-    result = screening.screen(record(sectors=[{"code": "22020"}],
-                                     participants=[supplier("ZTE")]), ruleset)
+    result = screening.screen(
+        record(sectors=[{"code": "22020"}], participants=[supplier("ZTE")]), ruleset
+    )
     ranks = [screening.SEVERITY_RANK[f.severity] for f in result]
     assert ranks == sorted(ranks, reverse=True) and result[0].severity == "critical"
 
 
 def test_admin_vendor_changes_the_ruleset_version():
     base = screening.load_ruleset()
-    extended = screening.load_ruleset([screening.ExtraVendor(
-        1, "Nordwind Surveillance", "RU", ("surveillance",), ("Nordwind",), "Admin decision 2026-11")])
+    extended = screening.load_ruleset(
+        [
+            screening.ExtraVendor(
+                1,
+                "Nordwind Surveillance",
+                "RU",
+                ("surveillance",),
+                ("Nordwind",),
+                "Admin decision 2026-11",
+            )
+        ]
+    )
     assert extended.version.startswith(base.version + "+local.1.")
     assert base.vendors.match("Nordwind Surveillance AG") is None
     assert extended.vendors.match("NORDWIND SURVEILLANCE AG").vendor.name == "Nordwind Surveillance"

@@ -1,4 +1,5 @@
 """Concurrent writers wait for each other instead of failing (SQLite and PostgreSQL)."""
+
 from __future__ import annotations
 
 import threading

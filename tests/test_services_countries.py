@@ -1,4 +1,5 @@
 """Country metadata shared by the API, the pages and the exports."""
+
 from __future__ import annotations
 
 import pytest
@@ -13,13 +14,14 @@ def test_country_info_english():
     assert info["alpha2"] == "VN" and info["alpha3"] == "VNM" and info["numeric"] == "704"
     assert info["name"] == "Viet Nam" or info["name"] == "Vietnam"
     assert info["official_name"] == "Socialist Republic of Viet Nam"
-    assert info["flag"] == "\U0001F1FB\U0001F1F3"
+    assert info["flag"] == "\U0001f1fb\U0001f1f3"
     assert info["currencies"] == [{"code": "VND", "name": "Dong"}]
     assert info["region"] == {"code": "142", "name": "Asia"}
     assert info["subregion"] == {"code": "035", "name": "South-eastern Asia"}
     assert info["subdivision_count"] == len(info["subdivisions"]) > 50
-    assert {"code": "VN-HP", "name": "Hải Phòng", "type": "Municipality", "parent": None} \
-        in info["subdivisions"]
+    assert {"code": "VN-HP", "name": "Hải Phòng", "type": "Municipality", "parent": None} in info[
+        "subdivisions"
+    ]
 
 
 def test_country_info_japanese_names_from_pycountry():

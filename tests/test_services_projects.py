@@ -1,4 +1,5 @@
 """The project service: validation on the way in, and what is stored and returned."""
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -38,6 +39,7 @@ def _only(errors: list[dict]) -> dict:
 
 # ---- the refusals the issue lists, each with its corrected form accepted
 
+
 def test_unknown_country_refused_then_corrected(app, ministry):
     error = _only(_refused(ministry, valid_project(recipient_countries=[{"code": "XX"}])))
     assert error["field"] == "recipient_countries[0].code"
@@ -49,7 +51,9 @@ def test_unknown_country_refused_then_corrected(app, ministry):
 
 @pytest.mark.parametrize("given", ["vnm", "VNM", "vn", "704", 704])
 def test_country_codes_in_any_iso_form_stored_as_alpha2(app, ministry, given):
-    project = projects.project_create(valid_project(recipient_countries=[{"code": given}]), ministry)
+    project = projects.project_create(
+        valid_project(recipient_countries=[{"code": given}]), ministry
+    )
     assert projects.project_document(project)["recipient_countries"][0]["code"] == "VN"
     assert db.session.scalar(select(ProjectCountry.code)) == "VN"
 
@@ -92,10 +96,16 @@ def test_percentages_on_some_entries_only_refused(app, ministry):
 def test_shares_without_percentages_split_evenly(app, ministry):
     record = valid_project(sectors=[{"code": "21040"}, {"code": "21020"}, {"code": "23230"}])
     project = projects.project_create(record, ministry)
-    rows = db.session.execute(select(ProjectSector.code, ProjectSector.category,
-                                     ProjectSector.share_bp).order_by(ProjectSector.position))
-    assert [tuple(r) for r in rows] == [("21040", "210", 3334), ("21020", "210", 3333),
-                                        ("23230", "232", 3333)]
+    rows = db.session.execute(
+        select(ProjectSector.code, ProjectSector.category, ProjectSector.share_bp).order_by(
+            ProjectSector.position
+        )
+    )
+    assert [tuple(r) for r in rows] == [
+        ("21040", "210", 3334),
+        ("21020", "210", 3333),
+        ("23230", "232", 3333),
+    ]
     assert project.sectors[0] == {"code": "21040", "percentage": None}
 
 
@@ -105,14 +115,18 @@ def test_end_before_start_refused_then_corrected(app, ministry):
     assert (error["field"], error["code"]) == ("dates.planned_end", "date_order")
     assert "2024-12-31 is before planned_start 2025-01-01" in error["message"]
     dates["planned_end"] = "2025-01-01"
-    assert projects.project_create(valid_project(dates=dates), ministry).planned_end.isoformat() \
+    assert (
+        projects.project_create(valid_project(dates=dates), ministry).planned_end.isoformat()
         == "2025-01-01"
+    )
 
 
 def test_actual_date_in_future_and_missing_start_refused(app, ministry):
     errors = _refused(ministry, valid_project(dates={"actual_end": "2999-01-01"}))
     assert {(e["field"], e["code"]) for e in errors} == {
-        ("dates", "missing_start"), ("dates.actual_end", "future_date")}
+        ("dates", "missing_start"),
+        ("dates.actual_end", "future_date"),
+    }
 
 
 def test_negative_amount_refused_then_corrected(app, ministry):
@@ -124,12 +138,15 @@ def test_negative_amount_refused_then_corrected(app, ministry):
     assert projects.project_create(valid_project(finance=finance), ministry).amount == Decimal("0")
 
 
-@pytest.mark.parametrize("amount, stored", [
-    ("1234567890123.45", "1234567890123.45"),
-    (0.1, "0.10"),
-    (125000000, "125000000.00"),
-    ("999999999999999.99", "999999999999999.99"),
-])
+@pytest.mark.parametrize(
+    "amount, stored",
+    [
+        ("1234567890123.45", "1234567890123.45"),
+        (0.1, "0.10"),
+        (125000000, "125000000.00"),
+        ("999999999999999.99", "999999999999999.99"),
+    ],
+)
 def test_amounts_kept_exact(app, ministry, amount, stored):
     finance = {"amount": amount, "currency": "JPY", "instrument": "grant"}
     project = projects.project_create(valid_project(finance=finance), ministry)
@@ -164,14 +181,19 @@ def test_latitude_91_refused_then_corrected(app, ministry):
 
 
 def test_subdivision_of_another_country_refused_then_corrected(app, ministry):
-    location = {"name": "Vientiane", "latitude": "17.97", "longitude": "102.6",
-                "subdivision": "LA-VT"}
+    location = {
+        "name": "Vientiane",
+        "latitude": "17.97",
+        "longitude": "102.6",
+        "subdivision": "LA-VT",
+    }
     error = _only(_refused(ministry, valid_project(locations=[location])))
     assert (error["field"], error["code"]) == ("locations[0].subdivision", "subdivision_country")
     assert "LA-VT" in error["message"] and "(VN)" in error["message"]
-    record = valid_project(locations=[location],
-                           recipient_countries=[{"code": "VN", "percentage": 50},
-                                                {"code": "LA", "percentage": 50}])
+    record = valid_project(
+        locations=[location],
+        recipient_countries=[{"code": "VN", "percentage": 50}, {"code": "LA", "percentage": 50}],
+    )
     assert projects.project_create(record, ministry).locations[0]["subdivision"] == "LA-VT"
 
 
@@ -191,22 +213,30 @@ def test_301_character_title_refused_then_corrected(app, ministry):
 
 # ---- more of the record's rules
 
+
 def test_every_error_is_reported_at_once(app, ministry):
-    record = valid_project(title="", status="done", identifier=" A/B ",
-                           sectors=[{"code": "15140"}], tags=["x" * 51])
+    record = valid_project(
+        title="", status="done", identifier=" A/B ", sectors=[{"code": "15140"}], tags=["x" * 51]
+    )
     del record["finance"]
     errors = _refused(ministry, record)
     assert {(e["field"], e["code"]) for e in errors} == {
-        ("title", "too_short"), ("status", "invalid_choice"), ("identifier", "whitespace"),
-        ("sectors[0].code", "withdrawn_sector"), ("tags[0]", "too_long"),
+        ("title", "too_short"),
+        ("status", "invalid_choice"),
+        ("identifier", "whitespace"),
+        ("sectors[0].code", "withdrawn_sector"),
+        ("tags[0]", "too_long"),
         ("finance", "required"),
     }
     status = next(e for e in errors if e["field"] == "status")
-    assert "pipeline, implementation, finalisation, closed, cancelled, suspended" in status["message"]
+    assert (
+        "pipeline, implementation, finalisation, closed, cancelled, suspended" in status["message"]
+    )
 
 
-@pytest.mark.parametrize("field", ["id", "reporting_org", "version", "created_at", "updated_at",
-                                   "security"])
+@pytest.mark.parametrize(
+    "field", ["id", "reporting_org", "version", "created_at", "updated_at", "security"]
+)
 def test_server_owned_fields_refused(app, ministry, field):
     error = _only(_refused(ministry, valid_project(**{field: 1})))
     assert (error["field"], error["code"]) == (field, "server_owned")
@@ -228,15 +258,26 @@ def test_identifier_unique_in_registry(app, ministry, other_ministry):
 
 
 def test_duplicate_lists_refused(app, ministry):
-    errors = _refused(ministry, valid_project(recipient_countries=[{"code": "VN"}, {"code": "vnm"}],
-                                              maritime_activities=["dredging", "dredging"]))
+    errors = _refused(
+        ministry,
+        valid_project(
+            recipient_countries=[{"code": "VN"}, {"code": "vnm"}],
+            maritime_activities=["dredging", "dredging"],
+        ),
+    )
     assert {(e["field"], e["code"]) for e in errors} == {
-        ("recipient_countries", "duplicate"), ("maritime_activities", "duplicate")}
+        ("recipient_countries", "duplicate"),
+        ("maritime_activities", "duplicate"),
+    }
 
 
 def test_wrong_json_types_named(app, ministry):
-    record = valid_project(participants=[{"name": "X", "role": "investor", "state_owned": "yes",
-                                          "stake_percentage": 150}], tags="ports")
+    record = valid_project(
+        participants=[
+            {"name": "X", "role": "investor", "state_owned": "yes", "stake_percentage": 150}
+        ],
+        tags="ports",
+    )
     errors = _refused(ministry, record)
     assert {(e["field"], e["code"]) for e in errors} == {
         ("participants[0].state_owned", "invalid_type"),
@@ -251,18 +292,25 @@ def test_body_must_be_an_object(app, ministry):
 
 # ---- versions, updates, history, ownership
 
+
 def test_create_sets_server_fields_and_history(app, ministry):
     project = projects.project_create(valid_project(), ministry)
     document = projects.project_document(project)
     assert document["version"] == 1
-    assert document["reporting_org"] == {"ref": "JP-GOV-1",
-                                         "name": "Ministry of Foreign Affairs (test)"}
+    assert document["reporting_org"] == {
+        "ref": "JP-GOV-1",
+        "name": "Ministry of Foreign Affairs (test)",
+    }
     assert document["withdrawn"] is False
     history = projects.project_history(project.id, ministry)
     assert [(h["version"], h["action"], h["actor"]) for h in history] == [
-        (1, "create", "JP-GOV-1 (test)")]
-    assert {"field": "title", "old": None,
-            "new": "Da Nang Port Container Terminal Expansion"} in history[0]["changes"]
+        (1, "create", "JP-GOV-1 (test)")
+    ]
+    assert {
+        "field": "title",
+        "old": None,
+        "new": "Da Nang Port Container Terminal Expansion",
+    } in history[0]["changes"]
 
 
 def test_update_bumps_version_and_records_diff(app, ministry):
@@ -273,8 +321,11 @@ def test_update_bumps_version_and_records_diff(app, ministry):
     assert project.version == 2
     changes = projects.project_history(project.id, ministry)[1]["changes"]
     assert changes == [
-        {"field": "title", "old": "Da Nang Port Container Terminal Expansion",
-         "new": "Da Nang Port Terminal, Phase II"},
+        {
+            "field": "title",
+            "old": "Da Nang Port Container Terminal Expansion",
+            "new": "Da Nang Port Terminal, Phase II",
+        },
         {"field": "finance.amount", "old": "125000000.00", "new": "130000000.00"},
     ]
 
@@ -282,8 +333,9 @@ def test_update_bumps_version_and_records_diff(app, ministry):
 def test_stale_version_refused_and_nothing_written(app, ministry):
     project = projects.project_create(valid_project(), ministry)
     with pytest.raises(VersionMismatch) as caught:
-        projects.project_update(project.id, valid_project(title="Changed"), ministry,
-                                expected_version=7)
+        projects.project_update(
+            project.id, valid_project(title="Changed"), ministry, expected_version=7
+        )
     assert caught.value.current_version == 1
     db.session.rollback()
     db.session.expire_all()
@@ -294,8 +346,9 @@ def test_stale_version_refused_and_nothing_written(app, ministry):
 def test_invalid_update_writes_nothing(app, ministry):
     project = projects.project_create(valid_project(), ministry)
     with pytest.raises(ValidationFailed):
-        projects.project_update(project.id, valid_project(title="x" * 301), ministry,
-                                expected_version=1)
+        projects.project_update(
+            project.id, valid_project(title="x" * 301), ministry, expected_version=1
+        )
     db.session.rollback()
     db.session.expire_all()
     assert db.session.get(Project, project.id).version == 1
@@ -304,8 +357,9 @@ def test_invalid_update_writes_nothing(app, ministry):
 def test_another_ministry_cannot_update(app, ministry, other_ministry):
     project = projects.project_create(valid_project(), ministry)
     with pytest.raises(PermissionDenied):
-        projects.project_update(project.id, valid_project(title="Mine now"), other_ministry,
-                                expected_version=1)
+        projects.project_update(
+            project.id, valid_project(title="Mine now"), other_ministry, expected_version=1
+        )
     db.session.rollback()
     db.session.expire_all()
     assert db.session.get(Project, project.id).title != "Mine now"
@@ -313,16 +367,20 @@ def test_another_ministry_cannot_update(app, ministry, other_ministry):
 
 def test_patch_merges_then_validates_whole(app, ministry):
     project = projects.project_create(valid_project(), ministry)
-    projects.project_patch(project.id, {"status": "closed", "tags": None,
-                                        "dates": {"actual_end": "2025-01-01"}},
-                           ministry, expected_version=1)
+    projects.project_patch(
+        project.id,
+        {"status": "closed", "tags": None, "dates": {"actual_end": "2025-01-01"}},
+        ministry,
+        expected_version=1,
+    )
     document = projects.project_document(project)
     assert document["status"] == "closed" and document["tags"] == []
     assert document["dates"]["actual_end"] == "2025-01-01"
     assert document["dates"]["planned_start"] == "2024-04-01"
     with pytest.raises(ValidationFailed) as caught:
-        projects.project_patch(project.id, {"dates": {"actual_end": "2020-01-01"}}, ministry,
-                               expected_version=2)
+        projects.project_patch(
+            project.id, {"dates": {"actual_end": "2020-01-01"}}, ministry, expected_version=2
+        )
     assert caught.value.errors[0]["field"] == "dates.actual_end"
 
 
@@ -330,7 +388,10 @@ def test_withdraw_keeps_record_and_history(app, ministry):
     project = projects.project_create(valid_project(), ministry)
     projects.project_withdraw(project.id, ministry, expected_version=1)
     assert projects.project_document(project)["withdrawn"] is True
-    assert [h["action"] for h in projects.project_history(project.id, ministry)] == ["create", "withdraw"]
+    assert [h["action"] for h in projects.project_history(project.id, ministry)] == [
+        "create",
+        "withdraw",
+    ]
     with pytest.raises(NotFound):
         projects.project_update(project.id, valid_project(), ministry, expected_version=2)
 

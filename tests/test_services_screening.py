@@ -1,4 +1,5 @@
 """Screening in the service layer: flags on write, the review workflow, re-screening."""
+
 from __future__ import annotations
 
 import pytest
@@ -21,8 +22,10 @@ def codes(project) -> set[str]:
 
 
 def test_flags_written_with_create(app, ministry):
-    record = valid_project(sectors=[{"code": "22020"}],
-                           technologies=[{"category": "5g_ran", "vendor": "ZTE Corporation"}])
+    record = valid_project(
+        sectors=[{"code": "22020"}],
+        technologies=[{"category": "5g_ran", "vendor": "ZTE Corporation"}],
+    )
     project = projects.project_create(record, ministry)
     assert codes(project) == {"HIGH_RISK_VENDOR", "TELECOM_CORE", "CRITICAL_INFRASTRUCTURE"}
     assert project.review_status == "pending"
@@ -40,8 +43,9 @@ def test_every_flag_appears_in_the_demo_data(app):
     seen = set(db.session.scalars(text("SELECT DISTINCT code FROM project_flags")))
     rules = {r.code for r in screening.active_ruleset().rules.values()}
     assert seen == rules
-    lookalikes = db.session.scalars(select(Project).where(
-        Project.search_text.like("%zteam engineering%"))).all()
+    lookalikes = db.session.scalars(
+        select(Project).where(Project.search_text.like("%zteam engineering%"))
+    ).all()
     assert lookalikes and all("HIGH_RISK_VENDOR" not in codes(p) for p in lookalikes)
 
 
@@ -61,8 +65,9 @@ def test_only_reviewers_decide_and_decisions_need_a_note(app, ministry):
     assert decided.review_status == "cleared" and decided.version == 2
     history = projects.project_history(project.id, REVIEWER)
     assert history[-1]["action"] == "review"
-    assert {"field": "security.review_status", "old": "pending", "new": "cleared"} \
-        in history[-1]["changes"]
+    assert {"field": "security.review_status", "old": "pending", "new": "cleared"} in history[-1][
+        "changes"
+    ]
 
 
 def test_decision_on_unflagged_project_refused(app, ministry):
@@ -75,21 +80,26 @@ def test_decision_on_unflagged_project_refused(app, ministry):
 def test_adding_a_vendor_of_concern_reopens_a_cleared_review(app, ministry):
     project = projects.project_create(valid_project(maritime_activities=["bathymetry"]), ministry)
     _decide(project)
-    record = valid_project(maritime_activities=["bathymetry"],
-                           participants=[{"name": "Huawei Marine Networks", "role": "supplier"}])
+    record = valid_project(
+        maritime_activities=["bathymetry"],
+        participants=[{"name": "Huawei Marine Networks", "role": "supplier"}],
+    )
     updated = projects.project_update(project.id, record, ministry, expected_version=2)
     assert updated.review_status == "pending"
     assert "HIGH_RISK_VENDOR" in codes(updated)
     entry = projects.project_history(project.id, REVIEWER)[-1]
     assert entry["note"].startswith("Review reopened: the flags changed after the cleared decision")
-    assert {"field": "security.review_status", "old": "cleared", "new": "pending"} in entry["changes"]
+    assert {"field": "security.review_status", "old": "cleared", "new": "pending"} in entry[
+        "changes"
+    ]
 
 
 def test_an_edit_that_keeps_the_flags_keeps_the_decision(app, ministry):
     project = projects.project_create(valid_project(maritime_activities=["bathymetry"]), ministry)
     _decide(project, "cleared_with_conditions")
-    updated = projects.project_patch(project.id, {"title": "Renamed survey"}, ministry,
-                                     expected_version=2)
+    updated = projects.project_patch(
+        project.id, {"title": "Renamed survey"}, ministry, expected_version=2
+    )
     assert updated.review_status == "cleared_with_conditions"
 
 
@@ -108,10 +118,15 @@ def test_decisions_are_append_only(app, ministry):
 
 
 def test_review_queue_oldest_first(app, ministry):
-    first = projects.project_create(valid_project(identifier="A", maritime_activities=["bathymetry"]),
-                                    ministry)
-    second = projects.project_create(valid_project(identifier="B", maritime_activities=["dredging"],
-                                                   export_control_categories=["3"]), ministry)
+    first = projects.project_create(
+        valid_project(identifier="A", maritime_activities=["bathymetry"]), ministry
+    )
+    second = projects.project_create(
+        valid_project(
+            identifier="B", maritime_activities=["dredging"], export_control_categories=["3"]
+        ),
+        ministry,
+    )
     projects.project_create(valid_project(identifier="C", maritime_activities=[]), ministry)
     assert [p.id for p in screening.review_queue()] == [first.id, second.id]
     _decide(first)
@@ -120,17 +135,32 @@ def test_review_queue_oldest_first(app, ministry):
 
 
 def test_rerun_after_vendor_list_change_reflags_exactly_the_affected(app, ministry):
-    affected = projects.project_create(valid_project(
-        identifier="AFFECTED", participants=[{"name": "Nordwind Optics GmbH", "role": "supplier"}]),
-        ministry)
-    cleared = projects.project_create(valid_project(
-        identifier="CLEARED", maritime_activities=["bathymetry"],
-        technologies=[{"category": "other", "vendor": "NORDWIND OPTICS"}]), ministry)
+    affected = projects.project_create(
+        valid_project(
+            identifier="AFFECTED",
+            participants=[{"name": "Nordwind Optics GmbH", "role": "supplier"}],
+        ),
+        ministry,
+    )
+    cleared = projects.project_create(
+        valid_project(
+            identifier="CLEARED",
+            maritime_activities=["bathymetry"],
+            technologies=[{"category": "other", "vendor": "NORDWIND OPTICS"}],
+        ),
+        ministry,
+    )
     _decide(cleared)
     untouched = projects.project_create(valid_project(identifier="OTHER"), ministry)
     assert screening.screening_rerun().changed == []  # nothing changed yet
-    screening.vendor_add("Nordwind Optics", ["Nordwind"], "RU", ["surveillance"],
-                         "Admin decision of 2026-11-24", ADMIN)
+    screening.vendor_add(
+        "Nordwind Optics",
+        ["Nordwind"],
+        "RU",
+        ["surveillance"],
+        "Admin decision of 2026-11-24",
+        ADMIN,
+    )
     report = screening.screening_rerun()
     assert sorted(report.changed) == sorted([affected.id, cleared.id])
     assert report.added == {"HIGH_RISK_VENDOR": 2} and report.reopened == 1
@@ -151,15 +181,32 @@ def test_vendor_add_validation_and_permission(app):
         screening.vendor_add("Nordwind", [], None, ["telecom"], "x", REVIEWER)
     with pytest.raises(ValidationFailed) as caught:
         screening.vendor_add("N", ["ab"], "XX", ["weapons"], "", ADMIN)
-    assert {e["field"] for e in caught.value.errors} == {"name", "aliases", "country",
-                                                        "categories", "source"}
+    assert {e["field"] for e in caught.value.errors} == {
+        "name",
+        "aliases",
+        "country",
+        "categories",
+        "source",
+    }
 
 
 def test_screening_cli(app):
     cli = app.test_cli_runner()
-    added = cli.invoke(args=["screening", "add-vendor", "Nordwind Optics", "--alias", "Nordwind",
-                             "--country", "RU", "--category", "surveillance", "--source",
-                             "Admin decision 2026-11-24"])
+    added = cli.invoke(
+        args=[
+            "screening",
+            "add-vendor",
+            "Nordwind Optics",
+            "--alias",
+            "Nordwind",
+            "--country",
+            "RU",
+            "--category",
+            "surveillance",
+            "--source",
+            "Admin decision 2026-11-24",
+        ]
+    )
     assert added.exit_code == 0, added.output
     result = cli.invoke(args=["screening", "rerun"])
     assert result.exit_code == 0 and "0 projects screened" in result.output

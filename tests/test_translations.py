@@ -11,6 +11,7 @@ When a UI string changes, from the repository root:
     (translate the new entries in registry/translations/ja/LC_MESSAGES/messages.po)
     pybabel compile -d registry/translations
 """
+
 from __future__ import annotations
 
 import csv
@@ -36,10 +37,12 @@ M49_JA = ROOT / "seed" / "reference" / "m49_ja.csv"
 
 # The keywords given to `pybabel extract` on top of babel's defaults.
 EXTRA_KEYWORDS = {"_l": None, "lazy_gettext": None}
-HOW_TO_UPDATE = ("re-run `pybabel extract -F babel.cfg -k _l -k lazy_gettext "
-                 "-o registry/translations/messages.pot .` and `pybabel update -i "
-                 "registry/translations/messages.pot -d registry/translations`, translate, "
-                 "then `pybabel compile -d registry/translations`")
+HOW_TO_UPDATE = (
+    "re-run `pybabel extract -F babel.cfg -k _l -k lazy_gettext "
+    "-o registry/translations/messages.pot .` and `pybabel update -i "
+    "registry/translations/messages.pot -d registry/translations`, translate, "
+    "then `pybabel compile -d registry/translations`"
+)
 
 # %(name)s, %d, %% … as Python's %-formatting reads them.
 PLACEHOLDER = re.compile(r"%(?:\([^)]*\))?[#0 +\-]*(?:\*|\d+)?(?:\.(?:\*|\d+))?[diouxXeEfFgGcrsa%]")
@@ -87,7 +90,8 @@ def test_every_marked_string_is_in_the_template(template):
     extracted = {
         (message, context)
         for _filename, _lineno, message, _comments, context in extract_from_dir(
-            str(ROOT), method_map, options_map, keywords=keywords)
+            str(ROOT), method_map, options_map, keywords=keywords
+        )
     }
     assert extracted, "nothing was extracted: is babel.cfg right?"
     not_in_template = sorted(map(str, extracted - _ids(template)))
@@ -95,7 +99,8 @@ def test_every_marked_string_is_in_the_template(template):
     assert not not_in_template and not stale, (
         f"messages.pot is out of date; {HOW_TO_UPDATE}.\n"
         f"Marked in the code but missing from messages.pot: {not_in_template}\n"
-        f"In messages.pot but no longer in the code: {stale}")
+        f"In messages.pot but no longer in the code: {stale}"
+    )
 
 
 def test_every_message_has_a_japanese_translation(template, japanese):
@@ -112,15 +117,17 @@ def test_every_message_has_a_japanese_translation(template, japanese):
         if message.fuzzy:
             fuzzy.append(source.id)
         forms = _forms(message.string)
-        if len(forms) != (japanese.num_plurals if source.pluralizable else 1) \
-                or not all(form and form.strip() for form in forms):
+        if len(forms) != (japanese.num_plurals if source.pluralizable else 1) or not all(
+            form and form.strip() for form in forms
+        ):
             empty.append(source.id)
             continue
         # Same placeholders as the English (Japanese has one form: it uses the plural's).
         expected = _placeholders(_forms(source.id)[-1])
         for form in forms:
             if _placeholders(form) != expected or form.count("%") != sum(
-                    p.count("%") for p in expected):
+                p.count("%") for p in expected
+            ):
                 broken.append((source.id, form))
     obsolete = [m.id for m in japanese if m.id and _key(m) not in _ids(template)]
     problems = {
@@ -131,7 +138,8 @@ def test_every_message_has_a_japanese_translation(template, japanese):
         "in ja/messages.po but not in messages.pot (run `pybabel update`)": obsolete,
     }
     assert not any(problems.values()), "\n".join(
-        f"{what}: {items}" for what, items in problems.items() if items)
+        f"{what}: {items}" for what, items in problems.items() if items
+    )
 
 
 def test_catalog_passes_babel_checks(japanese):
@@ -145,29 +153,37 @@ def test_compiled_catalog_is_up_to_date(japanese):
     with open(MO, "rb") as handle:
         compiled = read_mo(handle)
     # What write_mo (pybabel compile) puts in: translated, non-fuzzy messages.
-    expected = {_key(m): _forms(m.string) for m in japanese
-                if m.id and m.string and not m.fuzzy}
+    expected = {_key(m): _forms(m.string) for m in japanese if m.id and m.string and not m.fuzzy}
     actual = {_key(m): _forms(m.string) for m in compiled if m.id}
-    stale = sorted(str(k[0]) for k in expected.keys() | actual.keys()
-                   if expected.get(k) != actual.get(k))
-    assert not stale, f"messages.mo is stale; run `pybabel compile -d registry/translations`: {stale}"
+    stale = sorted(
+        str(k[0]) for k in expected.keys() | actual.keys() if expected.get(k) != actual.get(k)
+    )
+    assert not stale, (
+        f"messages.mo is stale; run `pybabel compile -d registry/translations`: {stale}"
+    )
 
 
 def test_every_vocabulary_entry_has_a_japanese_name():
     with open(VOCABULARIES, "rb") as handle:
         vocabularies = tomllib.load(handle)
     assert vocabularies
-    missing = [f"{table}.{code}" for table, entries in vocabularies.items()
-               for code, entry in entries.items()
-               if not isinstance(entry.get("ja"), str) or not entry["ja"].strip()]
+    missing = [
+        f"{table}.{code}"
+        for table, entries in vocabularies.items()
+        for code, entry in entries.items()
+        if not isinstance(entry.get("ja"), str) or not entry["ja"].strip()
+    ]
     assert not missing, f"seed/vocabularies.toml entries without `ja`: {missing}"
 
 
 def test_every_m49_region_has_a_japanese_name():
     with open(M49, newline="", encoding="utf-8") as handle:
-        codes = {row[column] for row in csv.DictReader(handle)
-                 for column in ("region_code", "subregion_code", "intermediate_region_code")
-                 if row[column]}
+        codes = {
+            row[column]
+            for row in csv.DictReader(handle)
+            for column in ("region_code", "subregion_code", "intermediate_region_code")
+            if row[column]
+        }
     with open(M49_JA, newline="", encoding="utf-8") as handle:
         reader = csv.DictReader(handle)
         assert reader.fieldnames == ["code", "name_ja"]

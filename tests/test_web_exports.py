@@ -1,4 +1,5 @@
 """The CSV download behind the list page and the planners' export page."""
+
 from __future__ import annotations
 
 import csv
@@ -15,9 +16,10 @@ def _rows(response) -> list[list[str]]:
 
 
 def test_csv_shares_the_list_filters_and_neutralises_formulas(client, ministry):
-    projects.project_create(valid_project(identifier="A", title="=HYPERLINK(\"x\")"), ministry)
-    projects.project_create(valid_project(identifier="B", recipient_countries=[{"code": "KE"}],
-                                          locations=[]), ministry)
+    projects.project_create(valid_project(identifier="A", title='=HYPERLINK("x")'), ministry)
+    projects.project_create(
+        valid_project(identifier="B", recipient_countries=[{"code": "KE"}], locations=[]), ministry
+    )
     _sign_in(client, _user("planner"))
     response = client.get("/exports/projects.csv?country=VN")
     assert response.mimetype == "text/csv"
@@ -26,15 +28,22 @@ def test_csv_shares_the_list_filters_and_neutralises_formulas(client, ministry):
     rows = _rows(response)
     assert rows[0][:3] == ["identifier", "title", "status"]
     assert [r[0] for r in rows[1:]] == ["A"]
-    assert rows[1][1] == "'=HYPERLINK(\"x\")"
+    assert rows[1][1] == '\'=HYPERLINK("x")'
     flags = rows[1][rows[0].index("flags")]
     assert "CRITICAL_INFRASTRUCTURE:info" in flags and "rationale" not in flags
 
 
 def test_exploded_rows_split_the_amount(client, ministry):
-    projects.project_create(valid_project(
-        identifier="A", recipient_countries=[{"code": "VN", "percentage": "60"},
-                                             {"code": "LA", "percentage": "40"}]), ministry)
+    projects.project_create(
+        valid_project(
+            identifier="A",
+            recipient_countries=[
+                {"code": "VN", "percentage": "60"},
+                {"code": "LA", "percentage": "40"},
+            ],
+        ),
+        ministry,
+    )
     _sign_in(client, _user("planner"))
     rows = _rows(client.get("/exports/projects.csv?explode=country&excel=1"))
     header = rows[0]
@@ -53,7 +62,7 @@ def test_export_page_previews_first_rows(client, ministry):
     projects.project_create(valid_project(), ministry)
     _sign_in(client, _user("planner"))
     html = client.get("/exports?explode=sector").get_data(as_text=True)
-    assert "<th scope=\"col\">sector_code</th>" in html and "21040" in html
+    assert '<th scope="col">sector_code</th>' in html and "21040" in html
     assert 'href="/exports/projects.csv?explode=sector"' in html
     assert client.get("/exports?explode=planet").status_code == 422
 

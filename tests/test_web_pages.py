@@ -1,5 +1,6 @@
 """The diplomats' pages through the test client: sign-in, safety headers, need-to-know,
 languages, facets, the review form and the admin page."""
+
 from __future__ import annotations
 
 import re
@@ -34,25 +35,47 @@ def as_role(client, app):
     def sign_in(role: str):
         _sign_in(client, _user(role))
         return client
+
     return sign_in
 
 
 @pytest.fixture
 def data(ministry):
-    flagged = projects.project_create(valid_project(
-        identifier="JP-1", title="Hai Phong 5G core", sectors=[{"code": "22020"}],
-        technologies=[{"category": "5g_core", "vendor": "HUAWEI TECHNOLOGIES CO., LTD"}]), ministry)
-    plain = projects.project_create(valid_project(
-        identifier="JP-2", title="Nairobi water mains", recipient_countries=[{"code": "KE"}],
-        sectors=[{"code": "14020"}], locations=[], maritime_activities=[], technologies=[],
-        participants=[{"name": "Rift Valley Pipes", "role": "contractor"}]), ministry)
-    script = projects.project_create(valid_project(
-        identifier="JP-3", title="<script>alert(1)</script> Harbour Lighting",
-        description='<img src=x onerror="alert(2)">'), ministry)
+    flagged = projects.project_create(
+        valid_project(
+            identifier="JP-1",
+            title="Hai Phong 5G core",
+            sectors=[{"code": "22020"}],
+            technologies=[{"category": "5g_core", "vendor": "HUAWEI TECHNOLOGIES CO., LTD"}],
+        ),
+        ministry,
+    )
+    plain = projects.project_create(
+        valid_project(
+            identifier="JP-2",
+            title="Nairobi water mains",
+            recipient_countries=[{"code": "KE"}],
+            sectors=[{"code": "14020"}],
+            locations=[],
+            maritime_activities=[],
+            technologies=[],
+            participants=[{"name": "Rift Valley Pipes", "role": "contractor"}],
+        ),
+        ministry,
+    )
+    script = projects.project_create(
+        valid_project(
+            identifier="JP-3",
+            title="<script>alert(1)</script> Harbour Lighting",
+            description='<img src=x onerror="alert(2)">',
+        ),
+        ministry,
+    )
     return {"flagged": flagged.id, "plain": plain.id, "script": script.id}
 
 
 # ---- sign-in
+
 
 def test_every_page_needs_sign_in_except_login_and_healthz(app, client):
     open_pages = set()
@@ -66,19 +89,34 @@ def test_every_page_needs_sign_in_except_login_and_healthz(app, client):
             response = client.get(url)
             assert response.status_code == 302, url
             assert response.headers["Location"].startswith("/login?next="), url
-    assert open_pages == {"/login", "/healthz", "/static/<path:filename>", "/api/docs",
-                          "/api/docs/assets/<path:filename>", "/api/v1/openapi.json"}
+    assert open_pages == {
+        "/login",
+        "/healthz",
+        "/static/<path:filename>",
+        "/api/docs",
+        "/api/docs/assets/<path:filename>",
+        "/api/v1/openapi.json",
+    }
 
 
 def test_login_flow_and_safe_next(app, client):
     _user("diplomat")
     token = _csrf(client, "/login")
-    for target, landed in [("/countries", "/countries"), ("https://evil.example/x", "/projects"),
-                           ("//evil.example", "/projects"), ("/\\evil.example", "/projects")]:
+    for target, landed in [
+        ("/countries", "/countries"),
+        ("https://evil.example/x", "/projects"),
+        ("//evil.example", "/projects"),
+        ("/\\evil.example", "/projects"),
+    ]:
         client.post("/logout", data={"csrf_token": token})
-        response = client.post(f"/login?next={target}", data={
-            "csrf_token": _csrf(client, "/login"), "email": "diplomat@example.org",
-            "password": PASSWORD})
+        response = client.post(
+            f"/login?next={target}",
+            data={
+                "csrf_token": _csrf(client, "/login"),
+                "email": "diplomat@example.org",
+                "password": PASSWORD,
+            },
+        )
         assert response.status_code == 302 and response.headers["Location"] == landed, target
         token = _csrf(client, "/projects")
 
@@ -94,13 +132,24 @@ def test_wrong_password_and_throttling(client, app):
     _user("diplomat")
     statuses = []
     for _ in range(6):
-        response = client.post("/login", data={"csrf_token": _csrf(client, "/login"),
-                                               "email": "diplomat@example.org", "password": "nope"})
+        response = client.post(
+            "/login",
+            data={
+                "csrf_token": _csrf(client, "/login"),
+                "email": "diplomat@example.org",
+                "password": "nope",
+            },
+        )
         statuses.append(response.status_code)
     assert statuses[:5] == [400] * 5 and statuses[5] == 429
-    assert "Wrong email or password." in client.post("/login", data={
-        "csrf_token": _csrf(client, "/login"), "email": "other@example.org", "password": "x",
-    }).get_data(as_text=True)
+    assert "Wrong email or password." in client.post(
+        "/login",
+        data={
+            "csrf_token": _csrf(client, "/login"),
+            "email": "other@example.org",
+            "password": "x",
+        },
+    ).get_data(as_text=True)
 
 
 def test_logout_needs_post_with_csrf(as_role):
@@ -114,6 +163,7 @@ def test_logout_needs_post_with_csrf(as_role):
 
 # ---- safety
 
+
 def test_security_headers_and_no_store(as_role, client):
     signed_out = client.get("/login")
     csp = signed_out.headers["Content-Security-Policy"]
@@ -123,7 +173,9 @@ def test_security_headers_and_no_store(as_role, client):
     assert "no-store" not in signed_out.headers.get("Cache-Control", "")
     page = as_role("diplomat").get("/projects")
     assert page.headers["Cache-Control"] == "no-store"
-    cookie = page.headers.get("Set-Cookie", "") or client.get("/projects").headers.get("Set-Cookie", "")
+    cookie = page.headers.get("Set-Cookie", "") or client.get("/projects").headers.get(
+        "Set-Cookie", ""
+    )
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
 
 
@@ -140,10 +192,11 @@ def test_user_text_is_escaped(as_role, data):
     html = as_role("diplomat").get(f"/projects/{data['script']}").get_data(as_text=True)
     assert "<script>alert(1)</script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt; Harbour Lighting" in html
-    assert '<img src=x onerror' not in html
+    assert "<img src=x onerror" not in html
 
 
 # ---- need-to-know on the pages
+
 
 def test_need_to_know_on_pages(as_role, client, data):
     url = f"/projects/{data['flagged']}"
@@ -166,6 +219,7 @@ def test_diplomats_cannot_open_review_or_admin_pages(as_role):
 
 # ---- list, facets, languages
 
+
 def test_list_search_facets_and_chips(as_role, data):
     client = as_role("diplomat")
     html = client.get("/projects?country=KE&status=implementation").get_data(as_text=True)
@@ -173,11 +227,15 @@ def test_list_search_facets_and_chips(as_role, data):
     assert html.count('class="chip"') == 2
     assert "/exports/projects.csv?country=KE&amp;status=implementation" in html
     facets = client.get("/projects").get_data(as_text=True)
-    assert re.search(r'data-facet="country" data-value="VN">\s*\S+ Vietnam\s*<span class="count">2</span>',
-                     facets)
+    assert re.search(
+        r'data-facet="country" data-value="VN">\s*\S+ Vietnam\s*<span class="count">2</span>',
+        facets,
+    )
     assert 'data-facet="flag" data-value="HIGH_RISK_VENDOR"' in facets
     bad = client.get("/projects?country=XX")
-    assert bad.status_code == 422 and "is not an ISO 3166-1 country code" in bad.get_data(as_text=True)
+    assert bad.status_code == 422 and "is not an ISO 3166-1 country code" in bad.get_data(
+        as_text=True
+    )
 
 
 def test_language_switch_is_remembered(as_role, data):
@@ -203,13 +261,16 @@ def test_country_page_chart_and_flagged_first(as_role, data):
 
 # ---- reviewers and admins
 
+
 def test_reviewer_records_a_decision_through_the_form(as_role, data):
     client = as_role("reviewer")
     queue = client.get("/reviews").get_data(as_text=True)
     assert "Hai Phong 5G core" in queue
     url = f"/projects/{data['flagged']}"
-    response = client.post(f"{url}/review", data={"csrf_token": _csrf(client, url),
-                                                  "status": "objection", "note": "Core vendor."})
+    response = client.post(
+        f"{url}/review",
+        data={"csrf_token": _csrf(client, url), "status": "objection", "note": "Core vendor."},
+    )
     assert response.status_code == 302
     html = client.get(url).get_data(as_text=True)
     assert "Decision recorded." in html and "Core vendor." in html
@@ -218,13 +279,21 @@ def test_reviewer_records_a_decision_through_the_form(as_role, data):
 
 def test_admin_adds_vendor_and_reruns(as_role, data):
     client = as_role("admin")
-    response = client.post("/admin/vendors", data={
-        "csrf_token": _csrf(client, "/admin/vendors"), "name": "Rift Valley Pipes",
-        "aliases": "RVP Pipes", "country": "KE", "categories": ["other"],
-        "source": "Ministry decision of 2026-11-24"})
+    response = client.post(
+        "/admin/vendors",
+        data={
+            "csrf_token": _csrf(client, "/admin/vendors"),
+            "name": "Rift Valley Pipes",
+            "aliases": "RVP Pipes",
+            "country": "KE",
+            "categories": ["other"],
+            "source": "Ministry decision of 2026-11-24",
+        },
+    )
     assert response.status_code == 302
-    response = client.post("/admin/screening/rerun",
-                           data={"csrf_token": _csrf(client, "/admin/vendors")})
+    response = client.post(
+        "/admin/screening/rerun", data={"csrf_token": _csrf(client, "/admin/vendors")}
+    )
     html = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "3 projects screened, 1 changed" in html
     page = client.get(f"/projects/{data['plain']}").get_data(as_text=True)
@@ -238,7 +307,13 @@ def test_healthz(client):
 
 def test_nul_in_sign_in_is_a_wrong_password_not_an_error(client, app):
     _user("diplomat")
-    response = client.post("/login", data={"csrf_token": _csrf(client, "/login"),
-                                           "email": "diplomat@example.org\x00", "password": "x"})
+    response = client.post(
+        "/login",
+        data={
+            "csrf_token": _csrf(client, "/login"),
+            "email": "diplomat@example.org\x00",
+            "password": "x",
+        },
+    )
     assert response.status_code == 400
     assert "Wrong email or password." in response.get_data(as_text=True)

@@ -5,26 +5,27 @@ Revises: 0004
 Create Date: 2026-11-24
 
 """
+
 from alembic import op
 import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0005'
-down_revision = '0004'
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
 
 def upgrade():
     table = op.create_table(
-        'data_version',
-        sa.Column('id', sa.Integer(), autoincrement=False, nullable=False),
-        sa.Column('value', sa.BigInteger(), nullable=False),
-        sa.PrimaryKeyConstraint('id', name=op.f('pk_data_version')),
+        "data_version",
+        sa.Column("id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("value", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_data_version")),
     )
-    op.bulk_insert(table, [{'id': 1, 'value': 0}])
+    op.bulk_insert(table, [{"id": 1, "value": 0}])
 
 
 def downgrade():
-    op.drop_table('data_version')
+    op.drop_table("data_version")

@@ -1,4 +1,5 @@
 """The partner ministries' JSON API under /api/v1, described at /api/v1/openapi.json."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -21,7 +22,6 @@ registry's administrators). Every error is `application/problem+json` (RFC 9457)
 validation errors list every problem at once in `errors: [{field, message, code}]`.
 Changes need `If-Match` with the ETag you read; creations accept `Idempotency-Key`.
 """
-
 
 
 class RegistryApi(Api):
@@ -70,8 +70,13 @@ def init_api(app: Flask) -> None:
     api.init_app(app)
     register_fields(api)
     api.spec.components.security_scheme(
-        "bearerAuth", {"type": "http", "scheme": "bearer",
-                       "description": "A token from `flask --app wsgi tokens issue`."})
+        "bearerAuth",
+        {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "A token from `flask --app wsgi tokens issue`.",
+        },
+    )
     init_list_cache(app)
     for blp in API_BLUEPRINTS:
         api.register_blueprint(blp)

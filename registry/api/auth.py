@@ -3,6 +3,7 @@
 The declaration is both the check and the record: `view.access` is what the
 route-walking test reads to prove that no route is left open by accident.
 """
+
 from __future__ import annotations
 
 from functools import wraps
@@ -13,8 +14,10 @@ from werkzeug.exceptions import Forbidden, Unauthorized
 from registry.limits import count_api_request
 from registry.services import tokens
 
-UNAUTHORIZED = ("A valid API token is required: send `Authorization: Bearer <token>`. Missing, "
-                "unknown, expired and revoked tokens all get this answer.")
+UNAUTHORIZED = (
+    "A valid API token is required: send `Authorization: Bearer <token>`. Missing, "
+    "unknown, expired and revoked tokens all get this answer."
+)
 
 
 def token_required(*, write: bool = False, roles: tuple[str, ...] | None = None):

@@ -1,4 +1,5 @@
 """OpenAPI description helpers: one decorator documents a route's body, headers and errors."""
+
 from __future__ import annotations
 
 from flask_smorest import Blueprint
@@ -24,33 +25,62 @@ ERROR_DESCRIPTIONS = {
 }
 
 HEADER_DOCS = {
-    "ETag": {"description": "The version of the record, for If-Match and If-None-Match.",
-             "schema": {"type": "string"}},
+    "ETag": {
+        "description": "The version of the record, for If-Match and If-None-Match.",
+        "schema": {"type": "string"},
+    },
     "Location": {"description": "URL of the created record.", "schema": {"type": "string"}},
-    "Idempotent-Replayed": {"description": "`true` when this is the stored response of an "
-                            "earlier request with the same Idempotency-Key.",
-                            "schema": {"type": "string"}},
+    "Idempotent-Replayed": {
+        "description": "`true` when this is the stored response of an "
+        "earlier request with the same Idempotency-Key.",
+        "schema": {"type": "string"},
+    },
 }
 
 
 def _header(name: str, description: str, required: bool = False) -> dict:
-    return {"in": "header", "name": name, "required": required, "description": description,
-            "schema": {"type": "string"}}
+    return {
+        "in": "header",
+        "name": name,
+        "required": required,
+        "description": description,
+        "schema": {"type": "string"},
+    }
 
 
 def documenter(blp: Blueprint):
     """`document(status, schema, …)` for the routes of `blp`."""
 
-    def document(status: int, schema=None, *, body=None, errors=(), headers=(),
-                 idempotent=False, if_match=False, conditional_get=False, merge_patch=False):
+    def document(
+        status: int,
+        schema=None,
+        *,
+        body=None,
+        errors=(),
+        headers=(),
+        idempotent=False,
+        if_match=False,
+        conditional_get=False,
+        merge_patch=False,
+    ):
         def decorator(view):
             parameters = []
             if idempotent:
-                parameters.append(_header("Idempotency-Key", "Makes retries safe: the same key "
-                                          "and body replay the first response (kept 24 hours)."))
+                parameters.append(
+                    _header(
+                        "Idempotency-Key",
+                        "Makes retries safe: the same key "
+                        "and body replay the first response (kept 24 hours).",
+                    )
+                )
             if if_match:
-                parameters.append(_header("If-Match", "The ETag of the version being changed. "
-                                          "Needed: without it the answer is 428."))
+                parameters.append(
+                    _header(
+                        "If-Match",
+                        "The ETag of the version being changed. "
+                        "Needed: without it the answer is 428.",
+                    )
+                )
             if conditional_get:
                 parameters.append(_header("If-None-Match", "An ETag; 304 if still current."))
             extra = {"parameters": parameters, "security": [{"bearerAuth": []}]}
@@ -58,8 +88,10 @@ def documenter(blp: Blueprint):
                 types = ["application/json"]
                 if merge_patch:
                     types.insert(0, "application/merge-patch+json")
-                extra["requestBody"] = {"required": True, "content": {
-                    t: {"schema": body} for t in types}}
+                extra["requestBody"] = {
+                    "required": True,
+                    "content": {t: {"schema": body} for t in types},
+                }
             response_headers = {name: HEADER_DOCS[name] for name in headers}
             if idempotent:
                 response_headers["Idempotent-Replayed"] = HEADER_DOCS["Idempotent-Replayed"]
@@ -67,14 +99,26 @@ def documenter(blp: Blueprint):
             for code in errors:
                 error_headers = None
                 if code == 429:
-                    error_headers = {"Retry-After": {"description": "Seconds to wait.",
-                                                     "schema": {"type": "string"}}}
-                view = blp.alt_response(code, schema=ProblemSchema, content_type=PROBLEM,
-                                        description=ERROR_DESCRIPTIONS[code],
-                                        headers=error_headers)(view)
+                    error_headers = {
+                        "Retry-After": {
+                            "description": "Seconds to wait.",
+                            "schema": {"type": "string"},
+                        }
+                    }
+                view = blp.alt_response(
+                    code,
+                    schema=ProblemSchema,
+                    content_type=PROBLEM,
+                    description=ERROR_DESCRIPTIONS[code],
+                    headers=error_headers,
+                )(view)
             if conditional_get:
-                view = blp.alt_response(304, description="Not modified.", success=True,
-                                        headers={"ETag": HEADER_DOCS["ETag"]})(view)
+                view = blp.alt_response(
+                    304,
+                    description="Not modified.",
+                    success=True,
+                    headers={"ETag": HEADER_DOCS["ETag"]},
+                )(view)
             return blp.response(status, schema, headers=response_headers or None)(view)
 
         return decorator

@@ -1,4 +1,5 @@
 """HTTP details the API views share: JSON bodies, ETags, If-Match, idempotent POSTs."""
+
 from __future__ import annotations
 
 import json
@@ -21,15 +22,17 @@ def read_json():
     if mimetype not in JSON_TYPES and not mimetype.endswith("+json"):
         raise UnsupportedMediaType(
             f"Send the body as JSON with `Content-Type: application/json`; got "
-            f"{request.content_type or 'no Content-Type'}.")
+            f"{request.content_type or 'no Content-Type'}."
+        )
     raw = request.get_data(cache=True)
     try:
         return json.loads(raw, parse_float=Decimal, parse_constant=_refuse_constant)
     except UnicodeDecodeError:
         raise BadRequest("The body is not valid UTF-8.") from None
     except json.JSONDecodeError as error:
-        raise BadRequest(f"The body is not valid JSON: {error.msg} at line {error.lineno}, "
-                         f"column {error.colno}.") from None
+        raise BadRequest(
+            f"The body is not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}."
+        ) from None
     except ValueError as error:
         raise BadRequest(str(error)) from None
 
@@ -38,10 +41,14 @@ def _refuse_constant(name: str):
     raise ValueError(f"The body is not valid JSON: {name} is not a JSON value.")
 
 
-def json_response(body, status: int = 200, headers: dict | None = None,
-                  mimetype: str = "application/json") -> Response:
-    response = Response(json.dumps(body, ensure_ascii=False, separators=(",", ":")),
-                        status=status, mimetype=mimetype)
+def json_response(
+    body, status: int = 200, headers: dict | None = None, mimetype: str = "application/json"
+) -> Response:
+    response = Response(
+        json.dumps(body, ensure_ascii=False, separators=(",", ":")),
+        status=status,
+        mimetype=mimetype,
+    )
     for name, value in (headers or {}).items():
         response.headers[name] = value
     return response
@@ -53,8 +60,9 @@ def etag_of(version: int) -> str:
 
 def project_response(project) -> Response:
     """A project as the caller may see it, with its ETag (after every read or write of one)."""
-    return json_response(projects.project_document(project, current_actor()), 200,
-                         {"ETag": etag_of(project.version)})
+    return json_response(
+        projects.project_document(project, current_actor()), 200, {"ETag": etag_of(project.version)}
+    )
 
 
 def expected_version() -> int:
@@ -63,7 +71,8 @@ def expected_version() -> int:
     if not header or header.strip() == "*":
         raise PreconditionRequired(
             "Send `If-Match` with the ETag of the version you are changing (from GET); "
-            "this keeps two edits from overwriting each other.")
+            "this keeps two edits from overwriting each other."
+        )
     first = header.split(",")[0].strip()
     if first.startswith("W/"):
         first = first[2:]
@@ -85,10 +94,18 @@ def idempotent(create: Callable[[Callable | None], tuple[int, dict, dict]]) -> R
         return json_response(body, status, headers)
     org_id = current_actor().organisation_id
     if org_id is None:
-        raise ValidationFailed([{"field": "Idempotency-Key", "code": "not_allowed",
-                                 "message": "Idempotency keys are for partner ministries' tokens."}])
-    print_ = idempotency.fingerprint(request.method, request.full_path.rstrip("?"),
-                                     request.get_data(cache=True))
+        raise ValidationFailed(
+            [
+                {
+                    "field": "Idempotency-Key",
+                    "code": "not_allowed",
+                    "message": "Idempotency keys are for partner ministries' tokens.",
+                }
+            ]
+        )
+    print_ = idempotency.fingerprint(
+        request.method, request.full_path.rstrip("?"), request.get_data(cache=True)
+    )
     stored = idempotency.idempotency_claim(org_id, key, print_)
     if stored is not None:
         headers = {**stored["headers"], "Idempotent-Replayed": "true"}
@@ -96,8 +113,9 @@ def idempotent(create: Callable[[Callable | None], tuple[int, dict, dict]]) -> R
         return json_response(stored["body"], stored["status"], headers, mimetype)
 
     def record(status: int, body: dict, headers: dict) -> None:
-        idempotency.idempotency_record(org_id, key, {"status": status, "body": body,
-                                                     "headers": headers})
+        idempotency.idempotency_record(
+            org_id, key, {"status": status, "body": body, "headers": headers}
+        )
 
     try:
         status, body, headers = create(record)
@@ -105,9 +123,16 @@ def idempotent(create: Callable[[Callable | None], tuple[int, dict, dict]]) -> R
         from registry.errors import handle_service_error
 
         response = handle_service_error(error)
-        idempotency.idempotency_record_now(org_id, key, {
-            "status": response.status_code, "body": response.get_json(force=True),
-            "headers": {}, "problem": True})
+        idempotency.idempotency_record_now(
+            org_id,
+            key,
+            {
+                "status": response.status_code,
+                "body": response.get_json(force=True),
+                "headers": {},
+                "problem": True,
+            },
+        )
         return response
     except Exception:
         idempotency.idempotency_release(org_id, key)

@@ -10,6 +10,7 @@ its contents.
 
 Size: `API_LIST_CACHE_MB` per worker (0 turns the cache off).
 """
+
 from __future__ import annotations
 
 import threading
@@ -57,8 +58,13 @@ def cached_list(view):
         if cache.max_bytes <= 0:
             return view(*args, **kwargs)
         viewer: Actor = current_actor()
-        key = (data_version(), viewer.role, viewer.organisation_id, request.host_url,
-               request.query_string)
+        key = (
+            data_version(),
+            viewer.role,
+            viewer.organisation_id,
+            request.host_url,
+            request.query_string,
+        )
         body = cache.get(key)
         if body is not None:
             return Response(body, mimetype="application/json")

@@ -1,4 +1,5 @@
 """/api/v1/projects: partner ministries list, create, read, replace, patch, withdraw."""
+
 from __future__ import annotations
 
 import json
@@ -23,18 +24,30 @@ from schemas.api import BatchResponseSchema, HistorySchema, ProjectOutSchema, Pr
 from schemas.project import ProjectInputSchema
 from schemas.query import BatchQueryArgsSchema, ProjectQueryArgsSchema
 
-blp = Blueprint("projects", __name__, url_prefix="/api/v1/projects",
-                description="Projects: the registry's records. Ministries read all, change their own.")
+blp = Blueprint(
+    "projects",
+    __name__,
+    url_prefix="/api/v1/projects",
+    description="Projects: the registry's records. Ministries read all, change their own.",
+)
 document = documenter(blp)
 # Records are validated one by one (each gets its own result), so the body is any array.
-BATCH_BODY = {"type": "array", "minItems": 1, "maxItems": 500,
-              "items": {"description": "A project record (see ProjectInput); each is validated "
-                                       "on its own and reported in `results`."}}
+BATCH_BODY = {
+    "type": "array",
+    "minItems": 1,
+    "maxItems": 500,
+    "items": {
+        "description": "A project record (see ProjectInput); each is validated "
+        "on its own and reported in `results`."
+    },
+}
 
 
 def _headers(project) -> dict:
-    return {"ETag": etag_of(project.version),
-            "Location": url_for("projects.project_get", project_id=project.id)}
+    return {
+        "ETag": etag_of(project.version),
+        "Location": url_for("projects.project_get", project_id=project.id),
+    }
 
 
 @blp.route("", methods=["GET"])
@@ -51,8 +64,14 @@ def project_list(args):
     a partner ministry using them gets 403.
     """
     actor = current_actor()
-    page = listing.project_page(args, actor, sort=args["sort"], limit=args["limit"],
-                                cursor=args.get("cursor"), stored_documents=True)
+    page = listing.project_page(
+        args,
+        actor,
+        sort=args["sort"],
+        limit=args["limit"],
+        cursor=args.get("cursor"),
+        stored_documents=True,
+    )
     next_url = None
     if page.next_cursor:
         query = request.args.to_dict(flat=False)
@@ -65,8 +84,14 @@ def project_list(args):
 
 @blp.route("", methods=["POST"])
 @token_required(write=True, roles=("ministry",))
-@document(201, ProjectOutSchema, body=ProjectInputSchema, errors=(400, 401, 403, 409, 413, 415, 422, 429),
-          headers=("Location", "ETag"), idempotent=True)
+@document(
+    201,
+    ProjectOutSchema,
+    body=ProjectInputSchema,
+    errors=(400, 401, 403, 409, 413, 415, 422, 429),
+    headers=("Location", "ETag"),
+    idempotent=True,
+)
 def project_create():
     """Create a project; your ministry becomes its `reporting_org`.
 
@@ -79,7 +104,10 @@ def project_create():
         out = {}
 
         def before_commit(project):
-            out["body"], out["headers"] = projects.project_document(project, current_actor()), _headers(project)
+            out["body"], out["headers"] = (
+                projects.project_document(project, current_actor()),
+                _headers(project),
+            )
             if record:
                 record(201, out["body"], out["headers"])
 
@@ -92,8 +120,13 @@ def project_create():
 @blp.route("/batch", methods=["POST"])
 @token_required(write=True, roles=("ministry",))
 @blp.arguments(BatchQueryArgsSchema(), location="query", unknown=RAISE, as_kwargs=False)
-@document(200, BatchResponseSchema, body=BATCH_BODY,
-          errors=(400, 401, 403, 409, 413, 415, 422, 429), idempotent=True)
+@document(
+    200,
+    BatchResponseSchema,
+    body=BATCH_BODY,
+    errors=(400, 401, 403, 409, 413, 415, 422, 429),
+    idempotent=True,
+)
 def project_batch(args):
     """Create up to 500 projects at once.
 
@@ -111,8 +144,9 @@ def project_batch(args):
             if record:
                 record(200, out["body"], {})
 
-        projects.project_batch_create(payload, current_actor(), atomic=args["atomic"],
-                                      before_commit=before_commit)
+        projects.project_batch_create(
+            payload, current_actor(), atomic=args["atomic"], before_commit=before_commit
+        )
         return 200, out["body"], {}
 
     return idempotent(create)
@@ -131,22 +165,35 @@ def project_get(project_id: int):
 
 @blp.route("/<int:project_id>", methods=["PUT"])
 @token_required(write=True, roles=("ministry",))
-@document(200, ProjectOutSchema, body=ProjectInputSchema,
-          errors=(400, 401, 403, 404, 412, 413, 415, 422, 428, 429), headers=("ETag",),
-          if_match=True)
+@document(
+    200,
+    ProjectOutSchema,
+    body=ProjectInputSchema,
+    errors=(400, 401, 403, 404, 412, 413, 415, 422, 428, 429),
+    headers=("ETag",),
+    if_match=True,
+)
 def project_replace(project_id: int):
     """Replace a project's record as a whole (fields left out take their defaults)."""
     payload = read_json()
     version = expected_version()
-    project = projects.project_update(project_id, payload, current_actor(), expected_version=version)
+    project = projects.project_update(
+        project_id, payload, current_actor(), expected_version=version
+    )
     return project_response(project)
 
 
 @blp.route("/<int:project_id>", methods=["PATCH"])
 @token_required(write=True, roles=("ministry",))
-@document(200, ProjectOutSchema, body={"type": "object", "description": "A JSON merge patch (RFC 7396) of the project record."},
-          errors=(400, 401, 403, 404, 412, 413, 415, 422, 428, 429), headers=("ETag",),
-          if_match=True, merge_patch=True)
+@document(
+    200,
+    ProjectOutSchema,
+    body={"type": "object", "description": "A JSON merge patch (RFC 7396) of the project record."},
+    errors=(400, 401, 403, 404, 412, 413, 415, 422, 428, 429),
+    headers=("ETag",),
+    if_match=True,
+    merge_patch=True,
+)
 def project_patch(project_id: int):
     """Change some fields with a JSON merge patch (RFC 7396); the result is validated whole."""
     patch = read_json()
@@ -157,8 +204,9 @@ def project_patch(project_id: int):
 
 @blp.route("/<int:project_id>", methods=["DELETE"])
 @token_required(write=True, roles=("ministry",))
-@document(200, ProjectOutSchema, errors=(401, 403, 404, 412, 428, 429), headers=("ETag",),
-          if_match=True)
+@document(
+    200, ProjectOutSchema, errors=(401, 403, 404, 412, 428, 429), headers=("ETag",), if_match=True
+)
 def project_withdraw(project_id: int):
     """Withdraw a project: it is kept, marked withdrawn and hidden from lists
     (`include_withdrawn=true` shows it); its history stays."""

@@ -1,4 +1,5 @@
 """/api/v1/countries and /api/v1/sectors: the reference data, with project counts and totals."""
+
 from __future__ import annotations
 
 from flask_smorest import Blueprint
@@ -11,8 +12,12 @@ from registry.api.http import json_response
 from registry.services import countries
 from schemas.api import CountryListSchema, CountryQueryArgsSchema, CountrySchema, SectorListSchema
 
-blp = Blueprint("reference", __name__, url_prefix="/api/v1",
-                description="Countries (ISO 3166, UN M49) and DAC sectors.")
+blp = Blueprint(
+    "reference",
+    __name__,
+    url_prefix="/api/v1",
+    description="Countries (ISO 3166, UN M49) and DAC sectors.",
+)
 document = documenter(blp)
 
 
@@ -44,7 +49,18 @@ def country_get(args, code: str):
 @document(200, SectorListSchema, errors=(401, 429))
 def sector_list():
     """The OECD DAC 5-digit purpose codes (withdrawn ones marked) with category and group."""
-    return json_response({"items": [
-        {"code": s.code, "name": s.name, "category": s.category, "category_name": s.category_name,
-         "group": s.group, "withdrawn": s.withdrawn}
-        for s in reference.sectors().values()]})
+    return json_response(
+        {
+            "items": [
+                {
+                    "code": s.code,
+                    "name": s.name,
+                    "category": s.category,
+                    "category_name": s.category_name,
+                    "group": s.group,
+                    "withdrawn": s.withdrawn,
+                }
+                for s in reference.sectors().values()
+            ]
+        }
+    )

@@ -1,4 +1,5 @@
 """/api/v1/reviews, /api/v1/projects/{id}/review and /api/v1/screening/rules."""
+
 from __future__ import annotations
 
 from flask_smorest import Blueprint
@@ -12,14 +13,19 @@ from registry.services.errors import ValidationFailed
 from schemas.api import ProjectOutSchema, ProjectPageSchema
 from schemas.errors import printable
 
-blp = Blueprint("reviews", __name__, url_prefix="/api/v1",
-                description="Security screening: the review queue, decisions and the rules.")
+blp = Blueprint(
+    "reviews",
+    __name__,
+    url_prefix="/api/v1",
+    description="Security screening: the review queue, decisions and the rules.",
+)
 document = documenter(blp)
 
 
 class ReviewQueueArgsSchema(Schema):
-    status = fields.String(load_default="pending",
-                           validate=validate.OneOf(screening.REVIEW_STATUSES))
+    status = fields.String(
+        load_default="pending", validate=validate.OneOf(screening.REVIEW_STATUSES)
+    )
     limit = fields.Integer(load_default=100, validate=validate.Range(1, 500))
 
 
@@ -46,27 +52,48 @@ def review_queue(args):
     """The review queue: projects in a review status (pending by default), oldest first."""
     actor = current_actor()
     items = screening.review_queue(args["status"], args["limit"])
-    return json_response({"items": [projects.project_document(p, actor) for p in items],
-                          "next": None})
+    return json_response(
+        {"items": [projects.project_document(p, actor) for p in items], "next": None}
+    )
 
 
 @blp.route("/projects/<int:project_id>/review", methods=["POST"])
 @token_required(write=True, roles=("reviewer",))
-@document(200, ProjectOutSchema, body=ReviewDecisionSchema,
-          errors=(400, 401, 403, 404, 413, 415, 422, 429), headers=("ETag",))
+@document(
+    200,
+    ProjectOutSchema,
+    body=ReviewDecisionSchema,
+    errors=(400, 401, 403, 404, 413, 415, 422, 429),
+    headers=("ETag",),
+)
 def review_decide(project_id: int):
     """Record a review decision (`{status, note}`); decisions are never edited or deleted."""
     body = read_json()
     if not isinstance(body, dict):
-        raise ValidationFailed([{"field": "", "code": "invalid_type",
-                                 "message": "Send a JSON object with status and note."}])
+        raise ValidationFailed(
+            [
+                {
+                    "field": "",
+                    "code": "invalid_type",
+                    "message": "Send a JSON object with status and note.",
+                }
+            ]
+        )
     unknown = sorted(set(body) - {"status", "note"})
     if unknown:
-        raise ValidationFailed([{"field": printable(name), "code": "unknown_field",
-                                 "message": "Unknown field; send only status and note."}
-                                for name in unknown])
-    project = screening.review_decide(project_id, body.get("status"), body.get("note"),
-                                      current_actor())
+        raise ValidationFailed(
+            [
+                {
+                    "field": printable(name),
+                    "code": "unknown_field",
+                    "message": "Unknown field; send only status and note.",
+                }
+                for name in unknown
+            ]
+        )
+    project = screening.review_decide(
+        project_id, body.get("status"), body.get("note"), current_actor()
+    )
     return project_response(project)
 
 

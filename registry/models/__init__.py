@@ -1,4 +1,5 @@
 """SQLAlchemy models; importing this package registers every table on `db.metadata`."""
+
 from registry.models.accounts import USER_ROLES, ApiToken, IdempotencyKey, Organisation, User
 from registry.models.projects import (
     Project,

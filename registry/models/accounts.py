@@ -1,4 +1,5 @@
 """Partner ministries (organisations) and the people who sign in."""
+
 from __future__ import annotations
 
 from datetime import datetime

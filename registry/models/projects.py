@@ -5,6 +5,7 @@ validated; recipient countries and sectors are also written to their own tables
 (one row per share) so that filters, facets, summaries and exploded exports are
 plain indexed SQL. The service layer writes both in one transaction.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -69,11 +70,14 @@ class Project(db.Model):
         cascade="all, delete-orphan", order_by="ProjectSector.position", passive_deletes=True
     )
     flags: Mapped[list[ProjectFlag]] = relationship(
-        cascade="all, delete-orphan", order_by="ProjectFlag.position", passive_deletes=True,
+        cascade="all, delete-orphan",
+        order_by="ProjectFlag.position",
+        passive_deletes=True,
         lazy="selectin",
     )
-    decisions: Mapped[list[ReviewDecision]] = relationship(order_by="ReviewDecision.id",
-                                                           viewonly=True)
+    decisions: Mapped[list[ReviewDecision]] = relationship(
+        order_by="ReviewDecision.id", viewonly=True
+    )
 
     # Optimistic locking: every UPDATE says `WHERE version = <the version we read>`.
     __mapper_args__ = {"version_id_col": version}
@@ -138,8 +142,9 @@ class ReviewDecision(db.Model):
     __tablename__ = "review_decisions"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"),
-                                            index=True)
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), index=True
+    )
     status: Mapped[str] = mapped_column(String(30))
     note: Mapped[str] = mapped_column(Text)
     reviewer: Mapped[str] = mapped_column(String(300))

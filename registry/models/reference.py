@@ -1,4 +1,5 @@
 """Reference tables copied from `seed/` by `flask seed reference`, for SQL grouping and joins."""
+
 from __future__ import annotations
 
 from sqlalchemy import String

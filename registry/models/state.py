@@ -4,6 +4,7 @@
 so a reader that sees version N sees every change committed up to N. Caches of rendered
 pages are valid exactly while the version they were built at is still current.
 """
+
 from __future__ import annotations
 
 from sqlalchemy import BigInteger

@@ -5,6 +5,7 @@ the countries of concern and the legal-form words; `screen` returns the flags a
 record raises, each explained: which field and value triggered it, the list it
 came from, and the ruleset version. Pure functions: no database, no HTTP.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -51,9 +52,14 @@ class Flag:
     ruleset_version: str
 
     def as_dict(self) -> dict:
-        return {"code": self.code, "severity": self.severity, "pillar": self.pillar,
-                "rationale": self.rationale, "source": self.source,
-                "ruleset_version": self.ruleset_version}
+        return {
+            "code": self.code,
+            "severity": self.severity,
+            "pillar": self.pillar,
+            "rationale": self.rationale,
+            "source": self.source,
+            "ruleset_version": self.ruleset_version,
+        }
 
 
 @dataclass(frozen=True)
@@ -85,8 +91,15 @@ class Ruleset:
         """The active rules and lists, for GET /api/v1/screening/rules."""
         return {
             "version": self.version,
-            "rules": [{"code": r.code, "severity": r.severity, "pillar": r.pillar,
-                       "description": r.description} for r in self.rules.values()],
+            "rules": [
+                {
+                    "code": r.code,
+                    "severity": r.severity,
+                    "pillar": r.pillar,
+                    "description": r.description,
+                }
+                for r in self.rules.values()
+            ],
             "pillars": [{"code": k, **v} for k, v in self.pillars.items()],
             "vendors": self.vendor_list,
             "countries_of_concern": sorted(self.countries_of_concern),
@@ -97,9 +110,12 @@ class Ruleset:
 
 @cache
 def _files() -> dict:
-    return {"rules": _toml("rules.toml"), "vendors": _toml("vendors.toml"),
-            "countries": _toml("countries_of_concern.toml"),
-            "suffixes": _toml("legal_suffixes.toml")}
+    return {
+        "rules": _toml("rules.toml"),
+        "vendors": _toml("vendors.toml"),
+        "countries": _toml("countries_of_concern.toml"),
+        "suffixes": _toml("legal_suffixes.toml"),
+    }
 
 
 @cache
@@ -119,31 +135,59 @@ def load_ruleset(extra_vendors: Iterable[ExtraVendor] = ()) -> Ruleset:
     entries: list[tuple[Vendor, Iterable[str]]] = []
     listed: list[dict] = []
     for v in vendors_file["vendors"]:
-        vendor = Vendor(v["id"], v["name"], v.get("country"), tuple(v["categories"]),
-                        _citation(sources[v["source"]]))
+        vendor = Vendor(
+            v["id"],
+            v["name"],
+            v.get("country"),
+            tuple(v["categories"]),
+            _citation(sources[v["source"]]),
+        )
         entries.append((vendor, v["aliases"]))
-        listed.append({"id": v["id"], "name": v["name"], "country": v.get("country"),
-                       "categories": list(v["categories"]), "aliases": list(v["aliases"]),
-                       "source": vendor.source, "added_by_admin": False})
+        listed.append(
+            {
+                "id": v["id"],
+                "name": v["name"],
+                "country": v.get("country"),
+                "categories": list(v["categories"]),
+                "aliases": list(v["aliases"]),
+                "source": vendor.source,
+                "added_by_admin": False,
+            }
+        )
     for e in extra:
         vendor = Vendor(f"local-{e.id}", e.name, e.country, e.categories, e.source)
         entries.append((vendor, e.aliases))
-        listed.append({"id": vendor.id, "name": e.name, "country": e.country,
-                       "categories": list(e.categories), "aliases": list(e.aliases),
-                       "source": e.source, "added_by_admin": True})
-    version = f"{rules_file['version']}+vendors.{vendors_file['version']}" \
-              f"+countries.{countries_file['version']}"
+        listed.append(
+            {
+                "id": vendor.id,
+                "name": e.name,
+                "country": e.country,
+                "categories": list(e.categories),
+                "aliases": list(e.aliases),
+                "source": e.source,
+                "added_by_admin": True,
+            }
+        )
+    version = (
+        f"{rules_file['version']}+vendors.{vendors_file['version']}"
+        f"+countries.{countries_file['version']}"
+    )
     if extra:
-        digest = hashlib.sha256(json.dumps([listed[-len(extra):]], sort_keys=True).encode())
+        digest = hashlib.sha256(json.dumps([listed[-len(extra) :]], sort_keys=True).encode())
         version += f"+local.{len(extra)}.{digest.hexdigest()[:8]}"
     rules = {}
     for r in rules_file["rules"]:
-        params = {k: v for k, v in r.items() if k not in ("code", "severity", "pillar", "description")}
+        params = {
+            k: v for k, v in r.items() if k not in ("code", "severity", "pillar", "description")
+        }
         rules[r["code"]] = Rule(r["code"], r["severity"], r["pillar"], r["description"], params)
     countries_source = _citation(countries_file["sources"][0])
     return Ruleset(
-        version=version, rules=rules, pillars=dict(rules_file["pillars"]),
-        vendors=VendorIndex(entries, _normaliser()), vendor_list=listed,
+        version=version,
+        rules=rules,
+        pillars=dict(rules_file["pillars"]),
+        vendors=VendorIndex(entries, _normaliser()),
+        vendor_list=listed,
         countries_of_concern=frozenset(countries_file["countries"]),
         stake_threshold=Decimal(str(countries_file["core_sector_stake_threshold"])),
         sources=[*vendors_file["sources"], *countries_file["sources"]],
@@ -153,6 +197,7 @@ def load_ruleset(extra_vendors: Iterable[ExtraVendor] = ()) -> Ruleset:
 
 
 # ---------------------------------------------------------------- the rules
+
 
 def _quote(value) -> str:
     return repr(value) if isinstance(value, str) else str(value)
@@ -193,8 +238,16 @@ def screen(record: dict, ruleset: Ruleset) -> list[Flag]:
 
     def flag(code: str, rationale: str, source: str | None = None, severity: str | None = None):
         rule = rules[code]
-        flags.append(Flag(code, severity or rule.severity, rule.pillar, rationale,
-                          source or ruleset.rules_source, ruleset.version))
+        flags.append(
+            Flag(
+                code,
+                severity or rule.severity,
+                rule.pillar,
+                rationale,
+                source or ruleset.rules_source,
+                ruleset.version,
+            )
+        )
 
     technologies = record.get("technologies") or []
     participants = record.get("participants") or []
@@ -204,48 +257,77 @@ def screen(record: dict, ruleset: Ruleset) -> list[Flag]:
     matches = _vendor_matches(record, ruleset)
 
     if matches:
-        flag("HIGH_RISK_VENDOR", "; ".join(
-            f"{h.path} {_quote(h.name)} matches {h.match.vendor.name} "
-            f"(alias {_quote(h.match.alias)})" for h in matches) + ".",
-             source="; ".join(sorted({h.match.vendor.source for h in matches})))
+        flag(
+            "HIGH_RISK_VENDOR",
+            "; ".join(
+                f"{h.path} {_quote(h.name)} matches {h.match.vendor.name} "
+                f"(alias {_quote(h.match.alias)})"
+                for h in matches
+            )
+            + ".",
+            source="; ".join(sorted({h.match.vendor.source for h in matches})),
+        )
 
     params = rules["TELECOM_CORE"].params
-    reasons = [f"technologies[{i}].category {_quote(t['category'])}"
-               for i, t in enumerate(technologies) if t["category"] in params["technology_categories"]]
+    reasons = [
+        f"technologies[{i}].category {_quote(t['category'])}"
+        for i, t in enumerate(technologies)
+        if t["category"] in params["technology_categories"]
+    ]
     reasons += [f"sector {code}" for code in groups if code in params["sectors"]]
     if reasons:
-        supplied = [h for h in matches
-                    if h.item.get("category") in params["technology_categories"]
-                    or h.item.get("role") in ("supplier", "contractor", "operator")]
+        supplied = [
+            h
+            for h in matches
+            if h.item.get("category") in params["technology_categories"]
+            or h.item.get("role") in ("supplier", "contractor", "operator")
+        ]
         text = "Core telecoms or data infrastructure: " + ", ".join(reasons) + "."
         if supplied:
-            text += " Supplied by a vendor of concern: " + ", ".join(
-                f"{h.match.vendor.name} ({h.path})" for h in supplied) + "."
+            text += (
+                " Supplied by a vendor of concern: "
+                + ", ".join(f"{h.match.vendor.name} ({h.path})" for h in supplied)
+                + "."
+            )
         flag("TELECOM_CORE", text, severity="critical" if supplied else None)
 
     params = rules["UNDERSEA_CABLE"].params
-    reasons = [f"technologies[{i}].category {_quote(t['category'])}"
-               for i, t in enumerate(technologies) if t["category"] in params["technology_categories"]]
-    reasons += [f"maritime_activities {_quote(a)}" for a in maritime
-                if a in params["maritime_activities"]]
+    reasons = [
+        f"technologies[{i}].category {_quote(t['category'])}"
+        for i, t in enumerate(technologies)
+        if t["category"] in params["technology_categories"]
+    ]
+    reasons += [
+        f"maritime_activities {_quote(a)}" for a in maritime if a in params["maritime_activities"]
+    ]
     if reasons:
         flag("UNDERSEA_CABLE", "Undersea cable: " + ", ".join(reasons) + ".")
 
     params = rules["MARITIME_DATA"].params
     reasons = [_quote(a) for a in maritime if a in params["maritime_activities"]]
     if reasons:
-        flag("MARITIME_DATA", "Seabed or ocean data collected: maritime_activities "
-             + ", ".join(reasons) + ".")
+        flag(
+            "MARITIME_DATA",
+            "Seabed or ocean data collected: maritime_activities " + ", ".join(reasons) + ".",
+        )
 
     params = rules["DUAL_USE"].params
     reasons = [f"export_control_categories {_quote(c)}" for c in categories]
-    reasons += [f"technologies[{i}].category {_quote(t['category'])}"
-                for i, t in enumerate(technologies) if t["category"] in params["technology_categories"]]
+    reasons += [
+        f"technologies[{i}].category {_quote(t['category'])}"
+        for i, t in enumerate(technologies)
+        if t["category"] in params["technology_categories"]
+    ]
     if reasons:
         high = [c for c in categories if c in params["high_categories"]]
-        flag("DUAL_USE", "Dual-use technology: " + ", ".join(reasons) + "."
-             + (f" Categories {', '.join(high)} raise the severity." if high else ""),
-             severity=params["high_categories_severity"] if high else None)
+        flag(
+            "DUAL_USE",
+            "Dual-use technology: "
+            + ", ".join(reasons)
+            + "."
+            + (f" Categories {', '.join(high)} raise the severity." if high else ""),
+            severity=params["high_categories_severity"] if high else None,
+        )
 
     core_groups = rules["CRITICAL_INFRASTRUCTURE"].params["sector_groups"]
     core = sorted(code for code, group in groups.items() if group in core_groups)
@@ -266,30 +348,44 @@ def screen(record: dict, ruleset: Ruleset) -> list[Flag]:
         if stake is not None and stake >= ruleset.stake_threshold:
             why.append(f"holding {stake}% (threshold {ruleset.stake_threshold}%)")
         if why:
-            reasons.append(f"participants[{i}] {_quote(p['name'])}, state-owned {p['role']} "
-                           + " and ".join(why))
+            reasons.append(
+                f"participants[{i}] {_quote(p['name'])}, state-owned {p['role']} "
+                + " and ".join(why)
+            )
     if reasons:
-        flag("FOREIGN_STATE_INVESTOR", "; ".join(reasons) + f", in core sector {', '.join(core)}.",
-             source=ruleset.countries_source)
+        flag(
+            "FOREIGN_STATE_INVESTOR",
+            "; ".join(reasons) + f", in core sector {', '.join(core)}.",
+            source=ruleset.countries_source,
+        )
 
     params = rules["SURVEILLANCE"].params
     cameras = [h for h in matches if h.item.get("category") in params["technology_categories"]]
     if cameras:
-        flag("SURVEILLANCE", "Surveillance cameras from a vendor of concern: " + ", ".join(
-            f"{h.path} {_quote(h.name)} ({h.match.vendor.name})" for h in cameras) + ".",
-             source="; ".join(sorted({h.match.vendor.source for h in cameras})))
+        flag(
+            "SURVEILLANCE",
+            "Surveillance cameras from a vendor of concern: "
+            + ", ".join(f"{h.path} {_quote(h.name)} ({h.match.vendor.name})" for h in cameras)
+            + ".",
+            source="; ".join(sorted({h.match.vendor.source for h in cameras})),
+        )
 
     if core:
-        flag("CRITICAL_INFRASTRUCTURE", "Core-sector project: "
-             + ", ".join(f"sector {c} ({groups[c]})" for c in core) + ".")
+        flag(
+            "CRITICAL_INFRASTRUCTURE",
+            "Core-sector project: " + ", ".join(f"sector {c} ({groups[c]})" for c in core) + ".",
+        )
 
     params = rules["INCOMPLETE_DISCLOSURE"].params
     exposed = sorted(code for code, group in groups.items() if group in params["sector_groups"])
     named_vendor = any((t.get("vendor") or "").strip() for t in technologies)
     named_party = any(p.get("role") in params["disclosing_roles"] for p in participants)
     if exposed and not named_vendor and not named_party:
-        flag("INCOMPLETE_DISCLOSURE", f"Sector {', '.join(exposed)} project names no technology "
-             "vendor and no contractor or supplier among its participants.")
+        flag(
+            "INCOMPLETE_DISCLOSURE",
+            f"Sector {', '.join(exposed)} project names no technology "
+            "vendor and no contractor or supplier among its participants.",
+        )
 
     flags.sort(key=lambda f: -SEVERITY_RANK[f.severity])
     return flags
@@ -298,4 +394,3 @@ def screen(record: dict, ruleset: Ruleset) -> list[Flag]:
 def needs_review(flags: Iterable[Flag | dict]) -> bool:
     """Whether any flag is above info."""
     return any((f.severity if isinstance(f, Flag) else f["severity"]) in REVIEWABLE for f in flags)
-

@@ -5,6 +5,7 @@ whose name merely contains the same letters ("Zteam Engineering") does not match
 "ZTE", because matching is by whole words, never by substring. Names in scripts
 written without spaces (Chinese, Japanese) are matched as text.
 """
+
 from __future__ import annotations
 
 import re
@@ -94,7 +95,7 @@ class VendorIndex:
         words = self.normaliser.words(name)
         for i, word in enumerate(words):
             for alias_words, match in self._by_first.get(word, ()):
-                if tuple(words[i:i + len(alias_words)]) == alias_words:
+                if tuple(words[i : i + len(alias_words)]) == alias_words:
                     return match
         if self._unspaced and _UNSPACED.search(name):
             compact = _fold(name).replace(" ", "")

@@ -1,4 +1,5 @@
 """Organisations (partner ministries) and people: create them, check passwords."""
+
 from __future__ import annotations
 
 import re
@@ -32,23 +33,41 @@ def organisation_create(ref: str, name: str, country: str, org_type: str) -> Org
     errors = []
     ref = (ref or "").strip()
     if not ORG_REF.match(ref):
-        errors.append(_error("ref", f"{ref!r} is not an IATI-style organisation ref: two-letter "
-                                    "country, a hyphen, then capitals, digits or hyphens "
-                                    "(for example JP-GOV-1).", "invalid_ref"))
+        errors.append(
+            _error(
+                "ref",
+                f"{ref!r} is not an IATI-style organisation ref: two-letter "
+                "country, a hyphen, then capitals, digits or hyphens "
+                "(for example JP-GOV-1).",
+                "invalid_ref",
+            )
+        )
     elif db.session.scalar(select(Organisation.id).where(Organisation.ref == ref)):
         errors.append(_error("ref", f"{ref!r} is already registered.", "not_unique"))
     name = (name or "").strip()
     if not 1 <= len(name) <= 300:
-        errors.append(_error("name", "Must be between 1 and 300 characters long.", "invalid_length"))
+        errors.append(
+            _error("name", "Must be between 1 and 300 characters long.", "invalid_length")
+        )
     found = country_from_code(country)
     if found is None:
-        errors.append(_error("country", f"{country!r} is not an ISO 3166-1 country code "
-                                        "(for example JP, JPN or 392).", "invalid_country"))
+        errors.append(
+            _error(
+                "country",
+                f"{country!r} is not an ISO 3166-1 country code (for example JP, JPN or 392).",
+                "invalid_country",
+            )
+        )
     types = reference.organisation_types()
     if org_type not in types:
         allowed = ", ".join(f"{code} {label}" for code, label in types.items())
-        errors.append(_error("type", f"{org_type!r} is not an IATI OrganisationType code; "
-                                     f"allowed: {allowed}.", "invalid_choice"))
+        errors.append(
+            _error(
+                "type",
+                f"{org_type!r} is not an IATI OrganisationType code; allowed: {allowed}.",
+                "invalid_choice",
+            )
+        )
     if errors:
         raise ValidationFailed(errors)
     begin_write()
@@ -79,22 +98,37 @@ def user_create(email: str, role: str, password: str, organisation_ref: str | No
     elif db.session.scalar(select(User.id).where(func.lower(User.email) == email)):
         errors.append(_error("email", f"{email!r} already has an account.", "not_unique"))
     if role not in USER_ROLES:
-        errors.append(_error("role", f"{role!r} is not a role; allowed: {', '.join(USER_ROLES)}.",
-                             "invalid_choice"))
+        errors.append(
+            _error(
+                "role",
+                f"{role!r} is not a role; allowed: {', '.join(USER_ROLES)}.",
+                "invalid_choice",
+            )
+        )
     if len(password or "") < MIN_PASSWORD_LENGTH:
-        errors.append(_error("password", f"Must be at least {MIN_PASSWORD_LENGTH} characters long.",
-                             "too_short"))
+        errors.append(
+            _error(
+                "password", f"Must be at least {MIN_PASSWORD_LENGTH} characters long.", "too_short"
+            )
+        )
     organisation = None
     if organisation_ref:
         organisation = organisation_by_ref(organisation_ref)
         if organisation is None:
-            errors.append(_error("organisation", f"No organisation has ref {organisation_ref!r}.",
-                                 "not_found"))
+            errors.append(
+                _error(
+                    "organisation", f"No organisation has ref {organisation_ref!r}.", "not_found"
+                )
+            )
     if errors:
         raise ValidationFailed(errors)
     begin_write()
-    user = User(email=email, role=role, organisation_id=organisation.id if organisation else None,
-                password_hash=generate_password_hash(password, method=PASSWORD_METHOD))
+    user = User(
+        email=email,
+        role=role,
+        organisation_id=organisation.id if organisation else None,
+        password_hash=generate_password_hash(password, method=PASSWORD_METHOD),
+    )
     db.session.add(user)
     db.session.commit()
     return user

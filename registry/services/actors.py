@@ -1,4 +1,5 @@
 """Who is acting: a partner ministry's token, a signed-in person, or the system itself."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -3,6 +3,7 @@
 One function for the API, the pages and the exports: names (common and official),
 codes, flag, currencies, M49 region and sub-region, and ISO 3166-2 subdivisions.
 """
+
 from __future__ import annotations
 
 import gettext
@@ -73,8 +74,10 @@ def country_info(code: str, language: str = "en", *, subdivisions: bool = True) 
         "name": country_name(country.alpha_2, language),
         "official_name": translate("iso3166-1", official, language),
         "flag": getattr(country, "flag", ""),
-        "currencies": [{"code": c, "name": currency_name(c, language)}
-                       for c in reference.country_currencies().get(country.alpha_2, ())],
+        "currencies": [
+            {"code": c, "name": currency_name(c, language)}
+            for c in reference.country_currencies().get(country.alpha_2, ())
+        ],
         "region": _region(region.region_code, language) if region else None,
         "subregion": _region(region.subregion_code, language) if region else None,
         "intermediate_region": _region(region.intermediate_code, language) if region else None,
@@ -83,16 +86,26 @@ def country_info(code: str, language: str = "en", *, subdivisions: bool = True) 
     info["subdivision_count"] = len(subs)
     if subdivisions:
         info["subdivisions"] = sorted(
-            ({"code": s.code, "name": translate("iso3166-2", s.name, language), "type": s.type,
-              "parent": s.parent_code} for s in subs),
-            key=lambda s: s["code"])
+            (
+                {
+                    "code": s.code,
+                    "name": translate("iso3166-2", s.name, language),
+                    "type": s.type,
+                    "parent": s.parent_code,
+                }
+                for s in subs
+            ),
+            key=lambda s: s["code"],
+        )
     return info
 
 
 def country_list(language: str = "en") -> list[dict]:
     """Every ISO 3166-1 country, without subdivisions, sorted by code."""
-    return [country_info(c.alpha_2, language, subdivisions=False)
-            for c in sorted(pycountry.countries, key=lambda c: c.alpha_2)]
+    return [
+        country_info(c.alpha_2, language, subdivisions=False)
+        for c in sorted(pycountry.countries, key=lambda c: c.alpha_2)
+    ]
 
 
 def subdivision_name(code: str, language: str = "en") -> str:
@@ -111,11 +124,18 @@ def country_project_stats(alpha2: str | None = None) -> dict[str, dict]:
     """
     cents = type_coerce(Project.amount, BigInteger)
     committed = case((Project.status.in_(COMMITTED_STATUSES), cents), else_=None)
-    query = (select(ProjectCountry.code, Project.currency, ProjectCountry.share_bp,
-                    func.count(), func.sum(committed))
-             .join(Project, Project.id == ProjectCountry.project_id)
-             .where(Project.withdrawn_at.is_(None))
-             .group_by(ProjectCountry.code, Project.currency, ProjectCountry.share_bp))
+    query = (
+        select(
+            ProjectCountry.code,
+            Project.currency,
+            ProjectCountry.share_bp,
+            func.count(),
+            func.sum(committed),
+        )
+        .join(Project, Project.id == ProjectCountry.project_id)
+        .where(Project.withdrawn_at.is_(None))
+        .group_by(ProjectCountry.code, Project.currency, ProjectCountry.share_bp)
+    )
     if alpha2:
         query = query.where(ProjectCountry.code == alpha2)
     rows = db.session.execute(query)
@@ -134,7 +154,8 @@ def _with_stats(info: dict, stats: dict) -> dict:
     info["project_count"] = entry["project_count"]
     info["committed"] = [
         {"currency": currency, "amount": str(total.quantize(Decimal("0.01")))}
-        for currency, total in sorted(entry["committed"].items())]
+        for currency, total in sorted(entry["committed"].items())
+    ]
     return info
 
 
@@ -152,11 +173,25 @@ def country_with_projects(code: str, language: str = "en") -> dict:
 def country_projects_summary(alpha2: str) -> dict:
     """A country's projects: counts by status and by DAC sector category, in the shape
     the country page draws (its committed totals come with `country_with_projects`)."""
-    base = (select(Project.id).join(ProjectCountry, ProjectCountry.project_id == Project.id)
-            .where(ProjectCountry.code == alpha2, Project.withdrawn_at.is_(None)))
-    by_status = {status: count for status, count in db.session.execute(
-        select(Project.status, func.count()).where(Project.id.in_(base)).group_by(Project.status))}
-    by_sector = {category: count for category, count in db.session.execute(
-        select(ProjectSector.category, func.count(func.distinct(ProjectSector.project_id)))
-        .where(ProjectSector.project_id.in_(base)).group_by(ProjectSector.category))}
+    base = (
+        select(Project.id)
+        .join(ProjectCountry, ProjectCountry.project_id == Project.id)
+        .where(ProjectCountry.code == alpha2, Project.withdrawn_at.is_(None))
+    )
+    by_status = {
+        status: count
+        for status, count in db.session.execute(
+            select(Project.status, func.count())
+            .where(Project.id.in_(base))
+            .group_by(Project.status)
+        )
+    }
+    by_sector = {
+        category: count
+        for category, count in db.session.execute(
+            select(ProjectSector.category, func.count(func.distinct(ProjectSector.project_id)))
+            .where(ProjectSector.project_id.in_(base))
+            .group_by(ProjectSector.category)
+        )
+    }
     return {"by_status": by_status, "by_sector_category": by_sector}

@@ -1,4 +1,5 @@
 """Domain errors the services raise; the API and pages translate them into responses."""
+
 from __future__ import annotations
 
 

@@ -5,6 +5,7 @@ once and gets a conflict); the first request's response is stored in the same
 transaction as the records it created, so either both land or neither does.
 Keys are scoped to a ministry and kept for `RETENTION`.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -44,12 +45,22 @@ def idempotency_claim(organisation_id: int, key: str, print_: str) -> dict | Non
     different request, Conflict while the first request is still being processed.
     """
     if _invalid_key(key):
-        raise ValidationFailed([{"field": "Idempotency-Key", "code": "invalid_key",
-                                 "message": f"Must be 1–{MAX_KEY_LENGTH} printable characters."}])
+        raise ValidationFailed(
+            [
+                {
+                    "field": "Idempotency-Key",
+                    "code": "invalid_key",
+                    "message": f"Must be 1–{MAX_KEY_LENGTH} printable characters.",
+                }
+            ]
+        )
     begin_write()
     now = utcnow()
-    row = db.session.scalar(select(IdempotencyKey).where(
-        IdempotencyKey.organisation_id == organisation_id, IdempotencyKey.key == key))
+    row = db.session.scalar(
+        select(IdempotencyKey).where(
+            IdempotencyKey.organisation_id == organisation_id, IdempotencyKey.key == key
+        )
+    )
     if row is not None:
         stale = row.state == "processing" and now - row.created_at > ABANDONED_AFTER
         if now - row.created_at > RETENTION or stale:
@@ -57,33 +68,52 @@ def idempotency_claim(organisation_id: int, key: str, print_: str) -> dict | Non
             db.session.flush()
         elif row.fingerprint != print_:
             db.session.rollback()
-            raise KeyReused([{
-                "field": "Idempotency-Key", "code": "key_reused",
-                "message": "This key was already used with a different request; use a new key "
-                           "for a new request."}], "The Idempotency-Key belongs to another request.")
+            raise KeyReused(
+                [
+                    {
+                        "field": "Idempotency-Key",
+                        "code": "key_reused",
+                        "message": "This key was already used with a different request; use a new key "
+                        "for a new request.",
+                    }
+                ],
+                "The Idempotency-Key belongs to another request.",
+            )
         elif row.state == "processing":
             db.session.rollback()
-            raise Conflict("A request with this Idempotency-Key is still being processed; "
-                           "retry shortly.")
+            raise Conflict(
+                "A request with this Idempotency-Key is still being processed; retry shortly."
+            )
         else:
             response = row.response
             db.session.rollback()
             return response
-    db.session.add(IdempotencyKey(organisation_id=organisation_id, key=key, fingerprint=print_,
-                                  state="processing", created_at=now))
+    db.session.add(
+        IdempotencyKey(
+            organisation_id=organisation_id,
+            key=key,
+            fingerprint=print_,
+            state="processing",
+            created_at=now,
+        )
+    )
     try:
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        raise Conflict("A request with this Idempotency-Key is still being processed; "
-                       "retry shortly.") from None
+        raise Conflict(
+            "A request with this Idempotency-Key is still being processed; retry shortly."
+        ) from None
     return None
 
 
 def idempotency_record(organisation_id: int, key: str, response: dict) -> None:
     """Store the response in the caller's transaction (the caller commits)."""
-    row = db.session.scalar(select(IdempotencyKey).where(
-        IdempotencyKey.organisation_id == organisation_id, IdempotencyKey.key == key))
+    row = db.session.scalar(
+        select(IdempotencyKey).where(
+            IdempotencyKey.organisation_id == organisation_id, IdempotencyKey.key == key
+        )
+    )
     if row is not None:
         row.state, row.response = "done", response
 
@@ -99,16 +129,21 @@ def idempotency_release(organisation_id: int, key: str) -> None:
     """Forget a claim whose request failed unexpectedly, so a retry runs again."""
     db.session.rollback()
     begin_write()
-    db.session.execute(delete(IdempotencyKey).where(
-        IdempotencyKey.organisation_id == organisation_id, IdempotencyKey.key == key,
-        IdempotencyKey.state == "processing"))
+    db.session.execute(
+        delete(IdempotencyKey).where(
+            IdempotencyKey.organisation_id == organisation_id,
+            IdempotencyKey.key == key,
+            IdempotencyKey.state == "processing",
+        )
+    )
     db.session.commit()
 
 
 def idempotency_purge() -> int:
     """Delete keys past their retention; returns how many."""
     begin_write()
-    result = db.session.execute(delete(IdempotencyKey).where(
-        IdempotencyKey.created_at < utcnow() - RETENTION))
+    result = db.session.execute(
+        delete(IdempotencyKey).where(IdempotencyKey.created_at < utcnow() - RETENTION)
+    )
     db.session.commit()
     return result.rowcount

@@ -4,6 +4,7 @@
 WHERE clause, so a filter means the same thing on every face of the registry.
 Pages use keyset (cursor) pagination: stable while records are added.
 """
+
 from __future__ import annotations
 
 import base64
@@ -66,49 +67,47 @@ def project_filter(filters: dict, viewer: Actor) -> list[ColumnElement]:
     conditions: list[ColumnElement] = []
     used = [name for name in SECURITY_FILTERS if filters.get(name) not in (None, [])]
     if used and not screening.can_filter_by_security(viewer):
-        raise PermissionDenied(f"Partner ministries cannot filter by security flag or review "
-                               f"status ({', '.join(used)}).")
+        raise PermissionDenied(
+            f"Partner ministries cannot filter by security flag or review "
+            f"status ({', '.join(used)})."
+        )
     if filters.get("flagged") is not None:
-        reviewable = P.id.in_(select(F.project_id).where(
-            F.severity.in_(REVIEWABLE)))
+        reviewable = P.id.in_(select(F.project_id).where(F.severity.in_(REVIEWABLE)))
         conditions.append(reviewable if filters["flagged"] else ~reviewable)
     if filters.get("flag"):
-        conditions.append(P.id.in_(select(F.project_id).where(
-            F.code.in_(filters["flag"]))))
+        conditions.append(P.id.in_(select(F.project_id).where(F.code.in_(filters["flag"]))))
     if filters.get("severity"):
-        conditions.append(P.id.in_(select(F.project_id).where(
-            F.severity.in_(filters["severity"]))))
+        conditions.append(P.id.in_(select(F.project_id).where(F.severity.in_(filters["severity"]))))
     if filters.get("review_status"):
         conditions.append(P.review_status.in_(filters["review_status"]))
     if not filters.get("include_withdrawn"):
         conditions.append(P.withdrawn_at.is_(None))
     countries = set(filters.get("country") or [])
     if countries:
-        conditions.append(P.id.in_(select(C.project_id).where(
-            C.code.in_(sorted(countries)))))
+        conditions.append(P.id.in_(select(C.project_id).where(C.code.in_(sorted(countries)))))
     regions = filters.get("region") or []
     if regions:
         in_regions = sorted({c for r in regions for c in reference.countries_in_region(r)})
-        conditions.append(P.id.in_(select(C.project_id).where(
-            C.code.in_(in_regions))))
+        conditions.append(P.id.in_(select(C.project_id).where(C.code.in_(in_regions))))
     sectors = filters.get("sector") or []
     if sectors:
         codes = [s for s in sectors if len(s) == 5]
         categories = [s for s in sectors if len(s) == 3]
-        conditions.append(P.id.in_(select(S.project_id).where(or_(
-            S.code.in_(codes), S.category.in_(categories)))))
+        conditions.append(
+            P.id.in_(select(S.project_id).where(or_(S.code.in_(codes), S.category.in_(categories))))
+        )
     groups = filters.get("sector_group") or []
     if groups:
         codes = sorted(code for code, s in reference.sectors().items() if s.group in groups)
-        conditions.append(P.id.in_(select(S.project_id).where(
-            S.code.in_(codes))))
+        conditions.append(P.id.in_(select(S.project_id).where(S.code.in_(codes))))
     if filters.get("status"):
         conditions.append(P.status.in_(filters["status"]))
     if filters.get("instrument"):
         conditions.append(P.instrument.in_(filters["instrument"]))
     if filters.get("reporting_org"):
-        conditions.append(P.reporting_org_id.in_(
-            select(O.id).where(O.ref.in_(filters["reporting_org"]))))
+        conditions.append(
+            P.reporting_org_id.in_(select(O.id).where(O.ref.in_(filters["reporting_org"])))
+        )
     if filters.get("updated_since"):
         conditions.append(P.updated_at >= filters["updated_since"])
     query = (filters.get("q") or "").strip().casefold()
@@ -142,15 +141,28 @@ def _cursor_decode(sort: str, cursor: str):
         elif sort.lstrip("-") in ("identifier", "title") and not isinstance(value, str):
             raise ValueError
     except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
-        raise ValidationFailed([{
-            "field": "cursor", "code": "invalid_cursor",
-            "message": "Not a cursor of this list and sort; use the `next` link of the previous "
-                       "page unchanged."}]) from None
+        raise ValidationFailed(
+            [
+                {
+                    "field": "cursor",
+                    "code": "invalid_cursor",
+                    "message": "Not a cursor of this list and sort; use the `next` link of the previous "
+                    "page unchanged.",
+                }
+            ]
+        ) from None
     return value, last_id
 
 
-def project_page(filters: dict, viewer: Actor, *, sort: str = "-updated_at", limit: int = 50,
-                 cursor: str | None = None, stored_documents: bool = False) -> Page:
+def project_page(
+    filters: dict,
+    viewer: Actor,
+    *,
+    sort: str = "-updated_at",
+    limit: int = 50,
+    cursor: str | None = None,
+    stored_documents: bool = False,
+) -> Page:
     """One page of projects matching `filters`.
 
     With `stored_documents`, the items carry only what `document_json` needs (the
@@ -174,8 +186,9 @@ def project_page(filters: dict, viewer: Actor, *, sort: str = "-updated_at", lim
     rows = rows[:limit]
     if stored_documents and any(row.document is None for row in rows):
         rows = _full_rows_where_unstored(rows)
-    if stored_documents and not any(row.document is None or screening.can_see_security(viewer, row)
-                                    for row in rows):
+    if stored_documents and not any(
+        row.document is None or screening.can_see_security(viewer, row) for row in rows
+    ):
         # Stored documents with no screening to add (others' projects seen by a ministry):
         # the rows themselves are the items.
         items = rows
@@ -187,9 +200,11 @@ def project_page(filters: dict, viewer: Actor, *, sort: str = "-updated_at", lim
 # The SELECTs are built once (Core, no ORM instances): the busiest paths only add WHERE,
 # ORDER BY and LIMIT to them.
 # Everything a project document needs: the project's columns and its reporting org.
-_VIEW_SELECT = (select(*(c for c in Project.__table__.c if c.name != "search_text"),
-                       O.ref.label("org_ref"), O.name.label("org_name"))
-                .join(Organisation.__table__, O.id == P.reporting_org_id))
+_VIEW_SELECT = select(
+    *(c for c in Project.__table__.c if c.name != "search_text"),
+    O.ref.label("org_ref"),
+    O.name.label("org_name"),
+).join(Organisation.__table__, O.id == P.reporting_org_id)
 # What a stored document needs around it; project_page adds the sort column.
 _STORED_SELECT = select(P.id, P.document, P.reporting_org_id, P.review_status, P.ruleset_version)
 
@@ -208,14 +223,18 @@ def project_views(rows, viewer: Actor) -> list[SimpleNamespace]:
     flags: dict[int, list] = defaultdict(list)
     decisions: dict[int, list] = defaultdict(list)
     if ids:
-        for flag in db.session.execute(select(ProjectFlag.__table__)
-                                       .where(F.project_id.in_(ids))
-                                       .order_by(F.project_id, F.position)):
+        for flag in db.session.execute(
+            select(ProjectFlag.__table__)
+            .where(F.project_id.in_(ids))
+            .order_by(F.project_id, F.position)
+        ):
             flags[flag.project_id].append(flag)
         if viewer.role in screening.FULL_VIEW_ROLES:
-            for decision in db.session.execute(select(ReviewDecision.__table__)
-                                               .where(ReviewDecision.__table__.c.project_id.in_(ids))
-                                               .order_by(ReviewDecision.__table__.c.id)):
+            for decision in db.session.execute(
+                select(ReviewDecision.__table__)
+                .where(ReviewDecision.__table__.c.project_id.in_(ids))
+                .order_by(ReviewDecision.__table__.c.id)
+            ):
                 decisions[decision.project_id].append(decision)
     views = []
     for row in rows:
@@ -244,23 +263,37 @@ def project_facets(filters: dict, viewer: Actor) -> dict[str, list[tuple[str, in
     queries = {
         "region": select(RefCountry.region_code, distinct)
         .join(RefCountry, RefCountry.alpha2 == ProjectCountry.code)
-        .where(share_match, RefCountry.region_code != "").group_by(RefCountry.region_code),
-        "country": select(ProjectCountry.code, distinct).where(share_match)
+        .where(share_match, RefCountry.region_code != "")
+        .group_by(RefCountry.region_code),
+        "country": select(ProjectCountry.code, distinct)
+        .where(share_match)
         .group_by(ProjectCountry.code),
-        "sector_group": select(RefSector.sector_group,
-                               func.count(func.distinct(ProjectSector.project_id)))
+        "sector_group": select(
+            RefSector.sector_group, func.count(func.distinct(ProjectSector.project_id))
+        )
         .join(RefSector, RefSector.code == ProjectSector.code)
-        .where(sector_match).group_by(RefSector.sector_group),
+        .where(sector_match)
+        .group_by(RefSector.sector_group),
         "status": select(Project.status, func.count()).where(in_match).group_by(Project.status),
-        "instrument": select(Project.instrument, func.count()).where(in_match)
+        "instrument": select(Project.instrument, func.count())
+        .where(in_match)
         .group_by(Project.instrument),
     }
     if screening.can_filter_by_security(viewer):
-        queries["flag"] = (select(ProjectFlag.code, func.count(func.distinct(ProjectFlag.project_id)))
-                           .where(ProjectFlag.project_id.in_(select(matching.c.id)))
-                           .group_by(ProjectFlag.code))
-        queries["review_status"] = (select(Project.review_status, func.count()).where(in_match)
-                                    .group_by(Project.review_status))
-    return {name: sorted(((value, count) for value, count in db.session.execute(query)),
-                         key=lambda vc: (-vc[1], vc[0]))
-            for name, query in queries.items()}
+        queries["flag"] = (
+            select(ProjectFlag.code, func.count(func.distinct(ProjectFlag.project_id)))
+            .where(ProjectFlag.project_id.in_(select(matching.c.id)))
+            .group_by(ProjectFlag.code)
+        )
+        queries["review_status"] = (
+            select(Project.review_status, func.count())
+            .where(in_match)
+            .group_by(Project.review_status)
+        )
+    return {
+        name: sorted(
+            ((value, count) for value, count in db.session.execute(query)),
+            key=lambda vc: (-vc[1], vc[0]),
+        )
+        for name, query in queries.items()
+    }

@@ -4,6 +4,7 @@ Every write validates the whole record with `schemas.project.ProjectSchema`, wri
 the row, its country and sector shares and a history entry in one transaction, and
 bumps `version`. Callers pass the version they read; a stale one is refused.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -32,9 +33,20 @@ from schemas.fields import decimal_text
 from schemas.project import ProjectSchema
 
 INPUT_FIELDS = (
-    "identifier", "title", "description", "status", "recipient_countries", "sectors", "dates",
-    "finance", "participants", "technologies", "maritime_activities",
-    "export_control_categories", "locations", "tags",
+    "identifier",
+    "title",
+    "description",
+    "status",
+    "recipient_countries",
+    "sectors",
+    "dates",
+    "finance",
+    "participants",
+    "technologies",
+    "maritime_activities",
+    "export_control_categories",
+    "locations",
+    "tags",
 )
 DATE_KEYS = ("planned_start", "planned_end", "actual_start", "actual_end")
 CENT = Decimal("0.01")
@@ -43,6 +55,7 @@ _schema = ProjectSchema()
 
 
 # ---------------------------------------------------------------- validation and shaping
+
 
 def project_validate(payload: Any) -> dict:
     """The validated, normalised record. Raises ValidationFailed listing every problem."""
@@ -83,25 +96,40 @@ def project_columns(data: dict) -> dict:
         "instrument": finance["instrument"],
         **{key: dates.get(key) for key in DATE_KEYS},
         "start_year": (dates.get("actual_start") or dates.get("planned_start")).year,
-        "recipient_countries": [{"code": s["code"], "percentage": jsonable(s.get("percentage"))}
-                                for s in data["recipient_countries"]],
-        "sectors": [{"code": s["code"], "percentage": jsonable(s.get("percentage"))}
-                    for s in data["sectors"]],
+        "recipient_countries": [
+            {"code": s["code"], "percentage": jsonable(s.get("percentage"))}
+            for s in data["recipient_countries"]
+        ],
+        "sectors": [
+            {"code": s["code"], "percentage": jsonable(s.get("percentage"))}
+            for s in data["sectors"]
+        ],
         "search_text": search_text(data),
     }
-    for key in ("participants", "technologies", "maritime_activities",
-                "export_control_categories", "locations", "tags"):
+    for key in (
+        "participants",
+        "technologies",
+        "maritime_activities",
+        "export_control_categories",
+        "locations",
+        "tags",
+    ):
         columns[key] = jsonable(data[key])
     return columns
 
 
 def share_rows(data: dict) -> tuple[list[dict], list[dict]]:
     """The `project_countries` and `project_sectors` rows of a validated record."""
-    countries = [{"position": i, "code": s["code"], "share_bp": bp}
-                 for i, (s, bp) in enumerate(zip(data["recipient_countries"],
-                                                 shares_bp(data["recipient_countries"])))]
-    sectors = [{"position": i, "code": s["code"], "category": s["code"][:3], "share_bp": bp}
-               for i, (s, bp) in enumerate(zip(data["sectors"], shares_bp(data["sectors"])))]
+    countries = [
+        {"position": i, "code": s["code"], "share_bp": bp}
+        for i, (s, bp) in enumerate(
+            zip(data["recipient_countries"], shares_bp(data["recipient_countries"]))
+        )
+    ]
+    sectors = [
+        {"position": i, "code": s["code"], "category": s["code"][:3], "share_bp": bp}
+        for i, (s, bp) in enumerate(zip(data["sectors"], shares_bp(data["sectors"])))
+    ]
     return countries, sectors
 
 
@@ -138,8 +166,11 @@ def project_record(project: Project) -> dict:
         "recipient_countries": project.recipient_countries,
         "sectors": project.sectors,
         "dates": {key: jsonable(getattr(project, key)) for key in DATE_KEYS},
-        "finance": {"amount": money_text(project.amount), "currency": project.currency,
-                    "instrument": project.instrument},
+        "finance": {
+            "amount": money_text(project.amount),
+            "currency": project.currency,
+            "instrument": project.instrument,
+        },
         "participants": project.participants,
         "technologies": project.technologies,
         "maritime_activities": project.maritime_activities,
@@ -181,8 +212,12 @@ def document_json(view, viewer: Actor) -> str:
     security = screening.security_view(view, viewer)
     if security is None:
         return text
-    return text[:-1] + ',"security":' + json.dumps(security, ensure_ascii=False,
-                                                   separators=(",", ":")) + "}"
+    return (
+        text[:-1]
+        + ',"security":'
+        + json.dumps(security, ensure_ascii=False, separators=(",", ":"))
+        + "}"
+    )
 
 
 def diff(old: Mapping | None, new: Mapping, prefix: str = "") -> list[dict]:
@@ -214,6 +249,7 @@ def apply_merge_patch(target: Any, patch: Any) -> Any:
 
 # ---------------------------------------------------------------- permissions
 
+
 def can_create_project(actor: Actor) -> bool:
     return actor.can_write and (actor.is_ministry or actor.role == "system")
 
@@ -228,6 +264,7 @@ def can_update_project(actor: Actor, project: Project) -> bool:
 
 
 # ---------------------------------------------------------------- reads
+
 
 def project_get(project_id: int) -> Project:
     """The project with this id. Raises NotFound."""
@@ -246,20 +283,27 @@ def project_history(project_id: int, viewer: Actor) -> list[dict]:
     project = project_get(project_id)
     sees_security = screening.can_see_security(viewer, project)
     rows = db.session.scalars(
-        select(ProjectVersion).where(ProjectVersion.project_id == project_id)
+        select(ProjectVersion)
+        .where(ProjectVersion.project_id == project_id)
         .order_by(ProjectVersion.version)
     )
     return [
-        {"version": v.version, "action": v.action, "actor": v.actor,
-         "changed_at": v.changed_at.isoformat(),
-         "changes": [c for c in v.changes
-                     if sees_security or not c["field"].startswith("security")],
-         "note": v.note if sees_security else ""}
+        {
+            "version": v.version,
+            "action": v.action,
+            "actor": v.actor,
+            "changed_at": v.changed_at.isoformat(),
+            "changes": [
+                c for c in v.changes if sees_security or not c["field"].startswith("security")
+            ],
+            "note": v.note if sees_security else "",
+        }
         for v in rows
     ]
 
 
 # ---------------------------------------------------------------- writes
+
 
 def _identifier_taken(identifier: str, project_id: int | None = None) -> bool:
     query = select(Project.id).where(Project.identifier == identifier)
@@ -269,30 +313,55 @@ def _identifier_taken(identifier: str, project_id: int | None = None) -> bool:
 
 
 def _identifier_error(identifier: str) -> ValidationFailed:
-    return ValidationFailed([{
-        "field": "identifier",
-        "message": f"{identifier!r} is already used by another project; identifiers are unique "
-                   "in the registry.",
-        "code": "not_unique",
-    }])
+    return ValidationFailed(
+        [
+            {
+                "field": "identifier",
+                "message": f"{identifier!r} is already used by another project; identifiers are unique "
+                "in the registry.",
+                "code": "not_unique",
+            }
+        ]
+    )
 
 
-def record_version(project: Project, action: str, actor: Actor, old: dict | None, *,
-                   security_before: dict | None = None, note: str = "") -> None:
+def record_version(
+    project: Project,
+    action: str,
+    actor: Actor,
+    old: dict | None,
+    *,
+    security_before: dict | None = None,
+    note: str = "",
+) -> None:
     """Add the history entry of the project's current version: record, diff, and why."""
     record = project_record(project)
     changes = diff(old, record) if action != "review" and action != "rescreen" else []
-    changes += diff({"security": security_before or {}},
-                    {"security": screening.security_state(project)})
-    db.session.add(ProjectVersion(
-        project_id=project.id, version=project.version, action=action, actor=actor.label,
-        record=record, changes=changes, note=note,
-    ))
+    changes += diff(
+        {"security": security_before or {}}, {"security": screening.security_state(project)}
+    )
+    db.session.add(
+        ProjectVersion(
+            project_id=project.id,
+            version=project.version,
+            action=action,
+            actor=actor.label,
+            record=record,
+            changes=changes,
+            note=note,
+        )
+    )
     # A Core UPDATE: the stored document is derived, so writing it is no new version.
-    db.session.execute(update(Project.__table__).where(Project.__table__.c.id == project.id)
-                       .values(document=document_text(project),
-                               export_cells=exports.encode_cells(
-                                   exports.project_cells(project, project.reporting_org.ref))))
+    db.session.execute(
+        update(Project.__table__)
+        .where(Project.__table__.c.id == project.id)
+        .values(
+            document=document_text(project),
+            export_cells=exports.encode_cells(
+                exports.project_cells(project, project.reporting_org.ref)
+            ),
+        )
+    )
 
 
 def _commit_or_translate(identifier: str) -> None:
@@ -314,9 +383,14 @@ def _insert(data: dict, org_id: int, actor: Actor, ruleset: Ruleset) -> Project:
     return project
 
 
-def project_create(payload: Any, actor: Actor, *, organisation_id: int | None = None,
-                   ruleset: Ruleset | None = None,
-                   before_commit: Callable[[Project], None] | None = None) -> Project:
+def project_create(
+    payload: Any,
+    actor: Actor,
+    *,
+    organisation_id: int | None = None,
+    ruleset: Ruleset | None = None,
+    before_commit: Callable[[Project], None] | None = None,
+) -> Project:
     """Validate and store a new project reported by the actor's ministry.
 
     `organisation_id` is for the system actor (seeding), which reports on behalf of one;
@@ -350,7 +424,9 @@ def _load_for_write(project_id: int, actor: Actor, expected_version: int) -> Pro
     if project.version != expected_version:
         raise VersionMismatch(
             f"Project {project_id} is at version {project.version}, not {expected_version}; "
-            "fetch it again and reapply your change.", project.version)
+            "fetch it again and reapply your change.",
+            project.version,
+        )
     return project
 
 
@@ -359,11 +435,15 @@ def _flush_update(project: Project, expected_version: int) -> None:
         db.session.flush()
     except StaleDataError:
         db.session.rollback()
-        raise VersionMismatch("The project changed while this update was being written; "
-                              "fetch it again and reapply your change.") from None
+        raise VersionMismatch(
+            "The project changed while this update was being written; "
+            "fetch it again and reapply your change."
+        ) from None
 
 
-def project_update(project_id: int, payload: Any, actor: Actor, *, expected_version: int) -> Project:
+def project_update(
+    project_id: int, payload: Any, actor: Actor, *, expected_version: int
+) -> Project:
     """Replace a project's record as a whole.
 
     Raises NotFound, PermissionDenied, VersionMismatch, ValidationFailed; on any of
@@ -378,8 +458,15 @@ def project_patch(project_id: int, patch: Any, actor: Actor, *, expected_version
     """Apply an RFC 7396 merge patch to the record, then validate the result as a whole."""
     project = _load_for_write(project_id, actor, expected_version)
     if not isinstance(patch, Mapping):
-        raise ValidationFailed([{"field": "", "message": "A merge patch must be a JSON object.",
-                                 "code": "invalid_type"}])
+        raise ValidationFailed(
+            [
+                {
+                    "field": "",
+                    "message": "A merge patch must be a JSON object.",
+                    "code": "invalid_type",
+                }
+            ]
+        )
     merged = apply_merge_patch(project_record(project), patch)
     data = project_validate(merged)
     return _write_update(project, data, actor, expected_version)
@@ -410,17 +497,22 @@ def project_withdraw(project_id: int, actor: Actor, *, expected_version: int) ->
     return project
 
 
-
 BATCH_LIMIT = 500
 
 
 def _batch_errors(index: int, errors: list[dict]) -> list[dict]:
-    return [{**e, "field": f"[{index}].{e['field']}" if e["field"] else f"[{index}]"}
-            for e in errors]
+    return [
+        {**e, "field": f"[{index}].{e['field']}" if e["field"] else f"[{index}]"} for e in errors
+    ]
 
 
-def project_batch_create(payloads: Any, actor: Actor, *, atomic: bool,
-                         before_commit: Callable[[list[dict]], None] | None = None) -> list[dict]:
+def project_batch_create(
+    payloads: Any,
+    actor: Actor,
+    *,
+    atomic: bool,
+    before_commit: Callable[[list[dict]], None] | None = None,
+) -> list[dict]:
     """Create up to BATCH_LIMIT projects; one result per record, in order.
 
     Atomic: every record is written or none (ValidationFailed lists every record's
@@ -431,9 +523,15 @@ def project_batch_create(payloads: Any, actor: Actor, *, atomic: bool,
     if not can_create_project(actor):
         raise PermissionDenied("Only a partner ministry with a write token may create projects.")
     if not isinstance(payloads, list) or not 1 <= len(payloads) <= BATCH_LIMIT:
-        raise ValidationFailed([{"field": "", "code": "invalid_batch",
-                                 "message": f"Send a JSON array of 1 to {BATCH_LIMIT} project "
-                                            "records."}])
+        raise ValidationFailed(
+            [
+                {
+                    "field": "",
+                    "code": "invalid_batch",
+                    "message": f"Send a JSON array of 1 to {BATCH_LIMIT} project records.",
+                }
+            ]
+        )
     begin_write()
     ruleset = screening.active_ruleset()
     results: list[dict] = []
@@ -443,9 +541,16 @@ def project_batch_create(payloads: Any, actor: Actor, *, atomic: bool,
             data = project_validate(payload)
             identifier = data["identifier"]
             if identifier in seen:
-                raise ValidationFailed([{"field": "identifier", "code": "not_unique",
-                                         "message": f"{identifier!r} is also record "
-                                                    f"{seen[identifier]} of this batch."}])
+                raise ValidationFailed(
+                    [
+                        {
+                            "field": "identifier",
+                            "code": "not_unique",
+                            "message": f"{identifier!r} is also record "
+                            f"{seen[identifier]} of this batch.",
+                        }
+                    ]
+                )
             if _identifier_taken(identifier):
                 raise _identifier_error(identifier)
         except ValidationFailed as error:
@@ -460,7 +565,8 @@ def project_batch_create(payloads: Any, actor: Actor, *, atomic: bool,
         db.session.rollback()
         raise ValidationFailed(
             [e for r in failed for e in _batch_errors(r["index"], r["errors"])],
-            f"{len(failed)} of {len(payloads)} records are invalid; nothing was written.")
+            f"{len(failed)} of {len(payloads)} records are invalid; nothing was written.",
+        )
     if before_commit:
         before_commit(results)
     db.session.flush()
@@ -468,7 +574,14 @@ def project_batch_create(payloads: Any, actor: Actor, *, atomic: bool,
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        raise ValidationFailed([{"field": "identifier", "code": "not_unique",
-                                 "message": "Another request created one of these identifiers at "
-                                            "the same time; retry the batch."}]) from None
+        raise ValidationFailed(
+            [
+                {
+                    "field": "identifier",
+                    "code": "not_unique",
+                    "message": "Another request created one of these identifiers at "
+                    "the same time; retry the batch.",
+                }
+            ]
+        ) from None
     return results

@@ -4,6 +4,7 @@ workflow, re-screening, admins' vendor entries, and who may see what (need-to-kn
 The API, the pages and the exports all take `security_view` from here, so a role
 sees the same security information everywhere.
 """
+
 from __future__ import annotations
 
 import re
@@ -34,18 +35,23 @@ _ruleset_cache: dict[tuple, screening.Ruleset] = {}
 
 def active_ruleset() -> screening.Ruleset:
     """The ruleset from seed/screening/ plus the admins' vendor entries (cached per set)."""
-    stamp = tuple(db.session.execute(
-        select(func.count(VendorEntry.id), func.max(VendorEntry.id))).one())
+    stamp = tuple(
+        db.session.execute(select(func.count(VendorEntry.id), func.max(VendorEntry.id))).one()
+    )
     if stamp not in _ruleset_cache:
-        extra = [screening.ExtraVendor(v.id, v.name, v.country, tuple(v.categories),
-                                       tuple(v.aliases), v.source)
-                 for v in db.session.scalars(select(VendorEntry).order_by(VendorEntry.id))]
+        extra = [
+            screening.ExtraVendor(
+                v.id, v.name, v.country, tuple(v.categories), tuple(v.aliases), v.source
+            )
+            for v in db.session.scalars(select(VendorEntry).order_by(VendorEntry.id))
+        ]
         _ruleset_cache.clear()
         _ruleset_cache[stamp] = screening.load_ruleset(extra)
     return _ruleset_cache[stamp]
 
 
 # ---------------------------------------------------------------- need-to-know
+
 
 def can_see_security(viewer: Actor, project: Project) -> bool:
     if viewer.role in FULL_VIEW_ROLES + SUMMARY_VIEW_ROLES:
@@ -70,39 +76,64 @@ def security_view(project: Project, viewer: Actor) -> dict | None:
         return {
             "review_status": project.review_status,
             "ruleset_version": project.ruleset_version,
-            "flags": [{"code": f.code, "severity": f.severity, "pillar": f.pillar,
-                       "rationale": f.rationale, "source": f.source,
-                       "ruleset_version": f.ruleset_version} for f in project.flags],
-            "decisions": [{"status": d.status, "note": d.note, "reviewer": d.reviewer,
-                           "decided_at": d.decided_at.isoformat(), "flags": d.flags}
-                          for d in project.decisions],
+            "flags": [
+                {
+                    "code": f.code,
+                    "severity": f.severity,
+                    "pillar": f.pillar,
+                    "rationale": f.rationale,
+                    "source": f.source,
+                    "ruleset_version": f.ruleset_version,
+                }
+                for f in project.flags
+            ],
+            "decisions": [
+                {
+                    "status": d.status,
+                    "note": d.note,
+                    "reviewer": d.reviewer,
+                    "decided_at": d.decided_at.isoformat(),
+                    "flags": d.flags,
+                }
+                for d in project.decisions
+            ],
         }
     if viewer.role in SUMMARY_VIEW_ROLES:
-        return {"review_status": project.review_status,
-                "flags": [{"code": f.code, "severity": f.severity, "pillar": f.pillar}
-                          for f in project.flags]}
-    return {"review_status": project.review_status,
-            "flags": [{"code": f.code, "severity": f.severity} for f in project.flags]}
+        return {
+            "review_status": project.review_status,
+            "flags": [
+                {"code": f.code, "severity": f.severity, "pillar": f.pillar} for f in project.flags
+            ],
+        }
+    return {
+        "review_status": project.review_status,
+        "flags": [{"code": f.code, "severity": f.severity} for f in project.flags],
+    }
 
 
 def security_state(project: Project) -> dict:
     """The screening facts history records: review status and flag codes with severity."""
-    return {"review_status": project.review_status,
-            "flags": [f"{f.code}:{f.severity}" for f in project.flags]}
+    return {
+        "review_status": project.review_status,
+        "flags": [f"{f.code}:{f.severity}" for f in project.flags],
+    }
 
 
 # ---------------------------------------------------------------- screening on write
 
+
 def _last_decision_flags(project_id: int | None) -> list | None:
     if project_id is None:
         return None
-    return db.session.scalar(select(ReviewDecision.flags)
-                             .where(ReviewDecision.project_id == project_id)
-                             .order_by(ReviewDecision.id.desc()).limit(1))
+    return db.session.scalar(
+        select(ReviewDecision.flags)
+        .where(ReviewDecision.project_id == project_id)
+        .order_by(ReviewDecision.id.desc())
+        .limit(1)
+    )
 
 
-def next_review_status(current: str, flags: list[screening.Flag],
-                       decided_on: list | None) -> str:
+def next_review_status(current: str, flags: list[screening.Flag], decided_on: list | None) -> str:
     """Where the review stands after (re)screening.
 
     No flag above info: not required. Otherwise pending until a reviewer decides;
@@ -112,8 +143,11 @@ def next_review_status(current: str, flags: list[screening.Flag],
     if not screening.needs_review(flags):
         return "not_required"
     if current == "not_required" or decided_on is None:
-        return "pending" if current in ("not_required", "cleared", "cleared_with_conditions",
-                                        "objection") else current
+        return (
+            "pending"
+            if current in ("not_required", "cleared", "cleared_with_conditions", "objection")
+            else current
+        )
     if sorted(map(list, decided_on)) != sorted([f.code, f.severity] for f in flags):
         return "pending"
     return current
@@ -130,8 +164,10 @@ def screen_project(project: Project, record: dict, ruleset: screening.Ruleset) -
     if status != before or project.id is None:
         project.review_status, project.review_status_since = status, utcnow()
     if before not in ("not_required", "pending") and status == "pending":
-        return (f"Review reopened: the flags changed after the {before.replace('_', ' ')} "
-                "decision, so the project needs a new review.")
+        return (
+            f"Review reopened: the flags changed after the {before.replace('_', ' ')} "
+            "decision, so the project needs a new review."
+        )
     return ""
 
 
@@ -140,6 +176,7 @@ def flag_rows(flags: list[screening.Flag]) -> list[dict]:
 
 
 # ---------------------------------------------------------------- review decisions
+
 
 def can_decide_review(actor: Actor) -> bool:
     return actor.role == "reviewer"
@@ -156,35 +193,66 @@ def review_decide(project_id: int, status: str, note: str, actor: Actor) -> Proj
         raise PermissionDenied("Only reviewers record review decisions.")
     errors = []
     if status not in DECISIONS:
-        errors.append({"field": "status", "code": "invalid_choice",
-                       "message": f"{status!r} is not a decision; allowed: {', '.join(DECISIONS)}."})
+        errors.append(
+            {
+                "field": "status",
+                "code": "invalid_choice",
+                "message": f"{status!r} is not a decision; allowed: {', '.join(DECISIONS)}.",
+            }
+        )
     if not isinstance(status, str):
         status = repr(status)
     note = note.strip() if isinstance(note, str) else ""
     if _CONTROL.search(note):
-        errors.append({"field": "note", "code": "invalid_characters",
-                       "message": "Must not contain control characters."})
+        errors.append(
+            {
+                "field": "note",
+                "code": "invalid_characters",
+                "message": "Must not contain control characters.",
+            }
+        )
     elif not 1 <= len(note) <= 10_000:
-        errors.append({"field": "note", "code": "required",
-                       "message": "Write the decision's reasons: 1 to 10,000 characters."})
+        errors.append(
+            {
+                "field": "note",
+                "code": "required",
+                "message": "Write the decision's reasons: 1 to 10,000 characters.",
+            }
+        )
     begin_write()
     project = project_get(project_id)
     if project.review_status == "not_required" and not errors:
-        errors.append({"field": "status", "code": "not_reviewable",
-                       "message": "This project has no flag above info, so there is nothing to "
-                                  "review."})
+        errors.append(
+            {
+                "field": "status",
+                "code": "not_reviewable",
+                "message": "This project has no flag above info, so there is nothing to review.",
+            }
+        )
     if errors:
         db.session.rollback()
         raise ValidationFailed(errors)
     old = security_state(project)
-    db.session.add(ReviewDecision(project_id=project.id, status=status, note=note,
-                                  reviewer=actor.label,
-                                  flags=[[f.code, f.severity] for f in project.flags]))
+    db.session.add(
+        ReviewDecision(
+            project_id=project.id,
+            status=status,
+            note=note,
+            reviewer=actor.label,
+            flags=[[f.code, f.severity] for f in project.flags],
+        )
+    )
     project.review_status, project.review_status_since = status, utcnow()
     project.updated_at = utcnow()
     db.session.flush()
-    record_version(project, "review", actor, None, security_before=old,
-                   note=f"Review decision: {status.replace('_', ' ')}.")
+    record_version(
+        project,
+        "review",
+        actor,
+        None,
+        security_before=old,
+        note=f"Review decision: {status.replace('_', ' ')}.",
+    )
     db.session.commit()
     db.session.refresh(project)
     return project
@@ -193,16 +261,28 @@ def review_decide(project_id: int, status: str, note: str, actor: Actor) -> Proj
 def review_queue(status: str = "pending", limit: int = 100) -> list[Project]:
     """Projects in a review status, the longest waiting first (with their flags and
     decisions, which reviewers see on every item: two queries, not one per project)."""
-    return list(db.session.scalars(
-        select(Project).where(Project.review_status == status, Project.withdrawn_at.is_(None))
-        .options(selectinload(Project.decisions))  # flags load with selectin already
-        .order_by(Project.review_status_since, Project.id).limit(limit)))
+    return list(
+        db.session.scalars(
+            select(Project)
+            .where(Project.review_status == status, Project.withdrawn_at.is_(None))
+            .options(selectinload(Project.decisions))  # flags load with selectin already
+            .order_by(Project.review_status_since, Project.id)
+            .limit(limit)
+        )
+    )
 
 
 # ---------------------------------------------------------------- admins' vendor entries
 
-def vendor_add(name: str, aliases: list[str], country: str | None, categories: list[str],
-               source: str, actor: Actor) -> VendorEntry:
+
+def vendor_add(
+    name: str,
+    aliases: list[str],
+    country: str | None,
+    categories: list[str],
+    source: str,
+    actor: Actor,
+) -> VendorEntry:
     """An admin adds a vendor of concern. Raises PermissionDenied, ValidationFailed.
 
     Existing projects are re-flagged by `screening_rerun`.
@@ -215,36 +295,73 @@ def vendor_add(name: str, aliases: list[str], country: str | None, categories: l
     name = (name or "").strip()
     aliases = [a.strip() for a in aliases or [] if a and a.strip()]
     if not 3 <= len(name) <= 300:
-        errors.append({"field": "name", "code": "invalid_length",
-                       "message": "Must be between 3 and 300 characters long."})
+        errors.append(
+            {
+                "field": "name",
+                "code": "invalid_length",
+                "message": "Must be between 3 and 300 characters long.",
+            }
+        )
     if any(len(a) < 3 or len(a) > 300 for a in aliases):
-        errors.append({"field": "aliases", "code": "invalid_length",
-                       "message": "Each alias must be between 3 and 300 characters long."})
+        errors.append(
+            {
+                "field": "aliases",
+                "code": "invalid_length",
+                "message": "Each alias must be between 3 and 300 characters long.",
+            }
+        )
     found = country_from_code(country) if country else None
     if country and found is None:
-        errors.append({"field": "country", "code": "invalid_country",
-                       "message": f"{country!r} is not an ISO 3166-1 country code."})
+        errors.append(
+            {
+                "field": "country",
+                "code": "invalid_country",
+                "message": f"{country!r} is not an ISO 3166-1 country code.",
+            }
+        )
     bad = [c for c in categories if c not in VENDOR_CATEGORIES]
     if bad or not categories:
-        errors.append({"field": "categories", "code": "invalid_choice",
-                       "message": f"Give one or more of: {', '.join(VENDOR_CATEGORIES)}."})
+        errors.append(
+            {
+                "field": "categories",
+                "code": "invalid_choice",
+                "message": f"Give one or more of: {', '.join(VENDOR_CATEGORIES)}.",
+            }
+        )
     if any(_CONTROL.search(text or "") for text in [name, source or "", *aliases]):
-        errors.append({"field": "name", "code": "invalid_characters",
-                       "message": "Names and source must not contain control characters."})
+        errors.append(
+            {
+                "field": "name",
+                "code": "invalid_characters",
+                "message": "Names and source must not contain control characters.",
+            }
+        )
     if not (source or "").strip():
-        errors.append({"field": "source", "code": "required",
-                       "message": "Say where the listing comes from (a list, a decision, a date)."})
+        errors.append(
+            {
+                "field": "source",
+                "code": "required",
+                "message": "Say where the listing comes from (a list, a decision, a date).",
+            }
+        )
     if errors:
         raise ValidationFailed(errors)
     begin_write()
-    entry = VendorEntry(name=name, aliases=aliases, country=found.alpha_2 if found else None,
-                        categories=categories, source=source.strip(), added_by=actor.label)
+    entry = VendorEntry(
+        name=name,
+        aliases=aliases,
+        country=found.alpha_2 if found else None,
+        categories=categories,
+        source=source.strip(),
+        added_by=actor.label,
+    )
     db.session.add(entry)
     db.session.commit()
     return entry
 
 
 # ---------------------------------------------------------------- re-screening
+
 
 @dataclass
 class RerunReport:
@@ -256,8 +373,9 @@ class RerunReport:
     reopened: int = 0
 
 
-def screening_rerun(*, batch_size: int = 2_000,
-                    progress: Callable[[int], None] | None = None) -> RerunReport:
+def screening_rerun(
+    *, batch_size: int = 2_000, progress: Callable[[int], None] | None = None
+) -> RerunReport:
     """Screen every project again with the active ruleset; rewrite only what changed.
 
     A project whose flags change gets a new version and a history entry saying
@@ -271,8 +389,11 @@ def screening_rerun(*, batch_size: int = 2_000,
     last_id = 0
     while True:
         begin_write()
-        projects = list(db.session.scalars(
-            select(Project).where(Project.id > last_id).order_by(Project.id).limit(batch_size)))
+        projects = list(
+            db.session.scalars(
+                select(Project).where(Project.id > last_id).order_by(Project.id).limit(batch_size)
+            )
+        )
         if not projects:
             db.session.rollback()
             break
@@ -286,8 +407,14 @@ def screening_rerun(*, batch_size: int = 2_000,
                 note = screen_project(project, record, ruleset)
                 project.updated_at = utcnow()
                 db.session.flush()
-                record_version(project, "rescreen", actor, None, security_before=before,
-                               note=note or f"Re-screened with ruleset {ruleset.version}.")
+                record_version(
+                    project,
+                    "rescreen",
+                    actor,
+                    None,
+                    security_before=before,
+                    note=note or f"Re-screened with ruleset {ruleset.version}.",
+                )
                 new_codes = {f.code for f in new}
                 report.changed.append(project.id)
                 report.added.update(new_codes - old_codes)
@@ -296,17 +423,20 @@ def screening_rerun(*, batch_size: int = 2_000,
         # Only rows screened under another ruleset: a rerun that changes nothing writes
         # nothing (and leaves the data version, and so the list caches, alone).
         ids = [p.id for p in projects]
-        db.session.execute(update(ProjectFlag).where(
-            ProjectFlag.project_id.in_(ids), ProjectFlag.ruleset_version != ruleset.version)
-            .values(ruleset_version=ruleset.version))
-        db.session.execute(update(Project).where(
-            Project.id.in_(ids), Project.ruleset_version != ruleset.version)
+        db.session.execute(
+            update(ProjectFlag)
+            .where(ProjectFlag.project_id.in_(ids), ProjectFlag.ruleset_version != ruleset.version)
             .values(ruleset_version=ruleset.version)
-            .execution_options(synchronize_session=False))
+        )
+        db.session.execute(
+            update(Project)
+            .where(Project.id.in_(ids), Project.ruleset_version != ruleset.version)
+            .values(ruleset_version=ruleset.version)
+            .execution_options(synchronize_session=False)
+        )
         db.session.commit()
         report.screened += len(projects)
         last_id = projects[-1].id
         if progress:
             progress(len(projects))
     return report
-

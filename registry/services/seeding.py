@@ -1,4 +1,5 @@
 """Loading `seed/` into the database: reference tables, the demo data set, synthetic bulk data."""
+
 from __future__ import annotations
 
 import json
@@ -47,19 +48,37 @@ def reference_load() -> dict[str, int]:
     db.session.execute(delete(RefCountry))
     db.session.execute(delete(RefSector))
     unplaced = reference.Region("", "", "", "", "", "")
-    db.session.execute(insert(RefCountry), [
-        {"alpha2": c.alpha_2, "alpha3": c.alpha_3, "numeric": c.numeric,
-         "name": getattr(c, "common_name", None) or c.name,
-         "region_code": region.region_code, "region_name": region.region_name,
-         "subregion_code": region.subregion_code, "subregion_name": region.subregion_name}
-        for c in pycountry.countries
-        for region in [regions.get(c.alpha_2, unplaced)]
-    ])
-    db.session.execute(insert(RefSector), [
-        {"code": s.code, "name": s.name, "category": s.category, "category_name": s.category_name,
-         "sector_group": s.group, "withdrawn": s.withdrawn}
-        for s in reference.sectors().values()
-    ])
+    db.session.execute(
+        insert(RefCountry),
+        [
+            {
+                "alpha2": c.alpha_2,
+                "alpha3": c.alpha_3,
+                "numeric": c.numeric,
+                "name": getattr(c, "common_name", None) or c.name,
+                "region_code": region.region_code,
+                "region_name": region.region_name,
+                "subregion_code": region.subregion_code,
+                "subregion_name": region.subregion_name,
+            }
+            for c in pycountry.countries
+            for region in [regions.get(c.alpha_2, unplaced)]
+        ],
+    )
+    db.session.execute(
+        insert(RefSector),
+        [
+            {
+                "code": s.code,
+                "name": s.name,
+                "category": s.category,
+                "category_name": s.category_name,
+                "sector_group": s.group,
+                "withdrawn": s.withdrawn,
+            }
+            for s in reference.sectors().values()
+        ],
+    )
     db.session.commit()
     return {"countries": len(pycountry.countries), "sectors": len(reference.sectors())}
 
@@ -76,8 +95,9 @@ def demo_projects() -> list[dict]:
     return json.loads((DEMO_DIR / "projects.json").read_text(encoding="utf-8"))
 
 
-def demo_load(progress: Callable[[int], None] | None = None,
-              projects: list[dict] | None = None) -> DemoResult:
+def demo_load(
+    progress: Callable[[int], None] | None = None, projects: list[dict] | None = None
+) -> DemoResult:
     """Load `seed/demo/`: ministries, then projects, through the same service as the API.
 
     Records that already exist (same ref or identifier) are kept as they are, so a second
@@ -90,8 +110,9 @@ def demo_load(progress: Callable[[int], None] | None = None,
     for org in organisations:
         existing = accounts.organisation_by_ref(org["ref"])
         if existing is None:
-            existing = accounts.organisation_create(org["ref"], org["name"], org["country"],
-                                                    org["type"])
+            existing = accounts.organisation_create(
+                org["ref"], org["name"], org["country"], org["type"]
+            )
             result.organisations_created += 1
         org_ids[org["ref"]] = existing.id
     have = set(db.session.scalars(select(Project.identifier)))
@@ -102,8 +123,9 @@ def demo_load(progress: Callable[[int], None] | None = None,
         if record["identifier"] in have:
             result.projects_kept += 1
         else:
-            project_create(record, actor, organisation_id=org_ids[entry["reporting_org"]],
-                           ruleset=ruleset)
+            project_create(
+                record, actor, organisation_id=org_ids[entry["reporting_org"]], ruleset=ruleset
+            )
             result.projects_created += 1
         if progress:
             progress(1)
@@ -112,15 +134,42 @@ def demo_load(progress: Callable[[int], None] | None = None,
 
 # ---------------------------------------------------------------- synthetic data
 
-SYNTHETIC_ORG = {"ref": "XX-SYNTHETIC", "name": "Synthetic data for benchmarks", "country": "JP",
-                 "type": "10"}
+SYNTHETIC_ORG = {
+    "ref": "XX-SYNTHETIC",
+    "name": "Synthetic data for benchmarks",
+    "country": "JP",
+    "type": "10",
+}
 _CURRENCIES = ("USD", "JPY", "EUR", "AUD", "GBP", "KRW")
 _ROLES = ("funding", "implementing", "contractor", "supplier", "operator", "investor")
-_WORDS = ("Harbour", "Rail", "Grid", "Fibre", "Water", "Bridge", "Metro", "Port", "Solar",
-          "Wind", "Cable", "Depot", "Terminal", "Highway", "Substation", "Reservoir")
-_VENDORS = ("Kestrel Networks", "Huawei Technologies Co., Ltd.", "Nordlicht Systems",
-            "ZTE Corporation", "Sakura Denki", "SZ DJI Technology Co., Ltd.", "Blue Reef Cables",
-            "Hangzhou Hikvision Digital Technology Co., Ltd.")
+_WORDS = (
+    "Harbour",
+    "Rail",
+    "Grid",
+    "Fibre",
+    "Water",
+    "Bridge",
+    "Metro",
+    "Port",
+    "Solar",
+    "Wind",
+    "Cable",
+    "Depot",
+    "Terminal",
+    "Highway",
+    "Substation",
+    "Reservoir",
+)
+_VENDORS = (
+    "Kestrel Networks",
+    "Huawei Technologies Co., Ltd.",
+    "Nordlicht Systems",
+    "ZTE Corporation",
+    "Sakura Denki",
+    "SZ DJI Technology Co., Ltd.",
+    "Blue Reef Cables",
+    "Hangzhou Hikvision Digital Technology Co., Ltd.",
+)
 
 
 @dataclass(frozen=True)
@@ -130,8 +179,9 @@ class _Pools:
 
 
 def _pools() -> _Pools:
-    infrastructure = tuple(code for code, s in reference.sectors().items()
-                           if not s.withdrawn and s.group != "other")
+    infrastructure = tuple(
+        code for code, s in reference.sectors().items() if not s.withdrawn and s.group != "other"
+    )
     return _Pools(tuple(sorted(reference.regions())), infrastructure)
 
 
@@ -148,31 +198,47 @@ def synthetic_record(rng: random.Random, number: int, pools: _Pools, today: date
         if status == "closed" and end <= today:
             dates["actual_end"] = end
     half = len(countries) == 2
-    participants = [{"name": f"{rng.choice(_WORDS)} Partners {rng.randrange(1000)}",
-                     "role": rng.choice(_ROLES), "country": rng.choice(pools.countries),
-                     "state_owned": rng.random() < 0.1, "stake_percentage": None}
-                    for _ in range(rng.randrange(1, 4))]
-    technologies = [{"category": rng.choice(reference.vocabulary("technology_categories")),
-                     "vendor": rng.choice(_VENDORS), "vendor_country": None}
-                    for _ in range(rng.choice((0, 0, 1, 2)))]
+    participants = [
+        {
+            "name": f"{rng.choice(_WORDS)} Partners {rng.randrange(1000)}",
+            "role": rng.choice(_ROLES),
+            "country": rng.choice(pools.countries),
+            "state_owned": rng.random() < 0.1,
+            "stake_percentage": None,
+        }
+        for _ in range(rng.randrange(1, 4))
+    ]
+    technologies = [
+        {
+            "category": rng.choice(reference.vocabulary("technology_categories")),
+            "vendor": rng.choice(_VENDORS),
+            "vendor_country": None,
+        }
+        for _ in range(rng.choice((0, 0, 1, 2)))
+    ]
     return {
         "identifier": f"SYN-{number:08d}",
         "title": f"{rng.choice(_WORDS)} {rng.choice(_WORDS)} Project {number}",
         "description": "Synthetic record generated for benchmarks.",
         "status": status,
-        "recipient_countries": [{"code": c, "percentage": Decimal(50) if half else None}
-                                for c in countries],
+        "recipient_countries": [
+            {"code": c, "percentage": Decimal(50) if half else None} for c in countries
+        ],
         "sectors": [{"code": s, "percentage": None} for s in sectors],
         "dates": dates,
-        "finance": {"amount": Decimal(rng.randrange(1, 50_000)) * 10_000,
-                    "currency": rng.choice(_CURRENCIES),
-                    "instrument": rng.choice(reference.vocabulary("instruments"))},
+        "finance": {
+            "amount": Decimal(rng.randrange(1, 50_000)) * 10_000,
+            "currency": rng.choice(_CURRENCIES),
+            "instrument": rng.choice(reference.vocabulary("instruments")),
+        },
         "participants": participants,
         "technologies": technologies,
-        "maritime_activities": rng.sample(reference.vocabulary("maritime_activities"),
-                                          rng.choice((0, 0, 0, 1))),
-        "export_control_categories": rng.sample(reference.vocabulary("export_control_categories"),
-                                                rng.choice((0, 0, 0, 0, 1))),
+        "maritime_activities": rng.sample(
+            reference.vocabulary("maritime_activities"), rng.choice((0, 0, 0, 1))
+        ),
+        "export_control_categories": rng.sample(
+            reference.vocabulary("export_control_categories"), rng.choice((0, 0, 0, 0, 1))
+        ),
         "locations": [],
         "tags": ["synthetic"],
     }
@@ -182,13 +248,19 @@ def _synthetic_org_ids() -> list[int]:
     ids = list(db.session.scalars(select(Organisation.id).order_by(Organisation.id)))
     if not ids:
         org = SYNTHETIC_ORG
-        ids = [accounts.organisation_create(org["ref"], org["name"], org["country"],
-                                            org["type"]).id]
+        ids = [
+            accounts.organisation_create(org["ref"], org["name"], org["country"], org["type"]).id
+        ]
     return ids
 
 
-def synthetic_generate(count: int, *, seed: int = 1, batch_size: int = 5_000,
-                       progress: Callable[[int], None] | None = None) -> int:
+def synthetic_generate(
+    count: int,
+    *,
+    seed: int = 1,
+    batch_size: int = 5_000,
+    progress: Callable[[int], None] | None = None,
+) -> int:
     """Insert `count` valid synthetic projects in bulk, `batch_size` per transaction.
 
     Rows go in with Core executemany (no ORM unit of work), which is what makes
@@ -197,8 +269,10 @@ def synthetic_generate(count: int, *, seed: int = 1, batch_size: int = 5_000,
     rng = random.Random(seed)
     pools = _pools()
     org_ids = _synthetic_org_ids()
-    orgs = {org.id: SimpleNamespace(ref=org.ref, name=org.name)
-            for org in db.session.scalars(select(Organisation).where(Organisation.id.in_(org_ids)))}
+    orgs = {
+        org.id: SimpleNamespace(ref=org.ref, name=org.name)
+        for org in db.session.scalars(select(Organisation).where(Organisation.id.in_(org_ids)))
+    }
     ruleset = screening_service.active_ruleset()
     today = date.today()
     written = 0
@@ -212,25 +286,45 @@ def synthetic_generate(count: int, *, seed: int = 1, batch_size: int = 5_000,
             data = synthetic_record(rng, project_id, pools, today)
             project_flags = screening.screen(data, ruleset)
             review = "pending" if screening.needs_review(project_flags) else "not_required"
-            row = {**project_columns(data), "id": project_id,
-                   "reporting_org_id": org_ids[project_id % len(org_ids)],
-                   "version": 1, "created_at": now, "updated_at": now,
-                   "review_status": review, "review_status_since": now,
-                   "ruleset_version": ruleset.version, "withdrawn_at": None}
+            row = {
+                **project_columns(data),
+                "id": project_id,
+                "reporting_org_id": org_ids[project_id % len(org_ids)],
+                "version": 1,
+                "created_at": now,
+                "updated_at": now,
+                "review_status": review,
+                "review_status_since": now,
+                "ruleset_version": ruleset.version,
+                "withdrawn_at": None,
+            }
             org = orgs[row["reporting_org_id"]]
-            row["document"] = document_text(SimpleNamespace(
-                **row, reporting_org=org, flags=project_flags, decisions=[]))
+            row["document"] = document_text(
+                SimpleNamespace(**row, reporting_org=org, flags=project_flags, decisions=[])
+            )
             row["export_cells"] = exports.encode_cells(
-                exports.project_cells(SimpleNamespace(**row), org.ref))
+                exports.project_cells(SimpleNamespace(**row), org.ref)
+            )
             projects.append(row)
-            flags += [{**row, "project_id": project_id}
-                      for row in screening_service.flag_rows(project_flags)]
+            flags += [
+                {**row, "project_id": project_id}
+                for row in screening_service.flag_rows(project_flags)
+            ]
             country_rows, sector_rows = share_rows(data)
             countries += [{**row, "project_id": project_id} for row in country_rows]
             sectors += [{**row, "project_id": project_id} for row in sector_rows]
-            versions.append({"project_id": project_id, "version": 1, "action": "create",
-                             "actor": "system: seed synthetic", "changed_at": now,
-                             "record": jsonable(data), "changes": [], "note": ""})
+            versions.append(
+                {
+                    "project_id": project_id,
+                    "version": 1,
+                    "action": "create",
+                    "actor": "system: seed synthetic",
+                    "changed_at": now,
+                    "record": jsonable(data),
+                    "changes": [],
+                    "note": "",
+                }
+            )
         db.session.execute(insert(Project.__table__), projects)
         db.session.execute(insert(ProjectCountry.__table__), countries)
         db.session.execute(insert(ProjectSector.__table__), sectors)
@@ -254,6 +348,9 @@ def _batches(count: int, size: int) -> Iterator[int]:
 def _advance_sequence() -> None:
     """After inserting explicit ids, move PostgreSQL's id sequence past them."""
     if db.engine.dialect.name == "postgresql":
-        db.session.execute(text(
-            "SELECT setval(pg_get_serial_sequence('projects', 'id'), "
-            "(SELECT COALESCE(MAX(id), 1) FROM projects))"))
+        db.session.execute(
+            text(
+                "SELECT setval(pg_get_serial_sequence('projects', 'id'), "
+                "(SELECT COALESCE(MAX(id), 1) FROM projects))"
+            )
+        )

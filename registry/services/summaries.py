@@ -6,6 +6,7 @@ project's country share of its amount, by sector or sector group its sector shar
 (both, when grouped by both). Sums are integer cents per share in SQL, with the
 shares applied exactly in Decimal afterwards.
 """
+
 from __future__ import annotations
 
 import csv
@@ -31,8 +32,16 @@ from registry.services import countries, listing
 from registry.services.actors import Actor
 from registry.services.errors import ValidationFailed
 
-DIMENSIONS = ("country", "region", "sector", "sector_group", "status", "year", "instrument",
-              "reporting_org")
+DIMENSIONS = (
+    "country",
+    "region",
+    "sector",
+    "sector_group",
+    "status",
+    "year",
+    "instrument",
+    "reporting_org",
+)
 CENT = Decimal("0.01")
 
 
@@ -51,8 +60,11 @@ class Rates:
 
 
 def seed_rates() -> Rates:
-    return Rates("USD", reference.exchange_rates(),
-                 "seed/reference/exchange_rates.csv (illustrative, as of 2025-01-01)")
+    return Rates(
+        "USD",
+        reference.exchange_rates(),
+        "seed/reference/exchange_rates.csv (illustrative, as of 2025-01-01)",
+    )
 
 
 def parse_rates(text: str, name: str) -> Rates:
@@ -65,17 +77,32 @@ def parse_rates(text: str, name: str) -> Rates:
             if not value.is_finite() or value <= 0:
                 raise InvalidOperation
         except InvalidOperation:
-            errors.append({"field": f"rates line {number}", "code": "invalid_rate",
-                           "message": "units_per_usd must be a positive number."})
+            errors.append(
+                {
+                    "field": f"rates line {number}",
+                    "code": "invalid_rate",
+                    "message": "units_per_usd must be a positive number.",
+                }
+            )
             continue
         if len(code) != 3 or not code.isalpha():
-            errors.append({"field": f"rates line {number}", "code": "invalid_currency",
-                           "message": f"{code!r} is not an ISO 4217 code."})
+            errors.append(
+                {
+                    "field": f"rates line {number}",
+                    "code": "invalid_currency",
+                    "message": f"{code!r} is not an ISO 4217 code.",
+                }
+            )
             continue
         units[code] = value
     if not units and not errors:
-        errors.append({"field": "rates", "code": "empty",
-                       "message": "Upload a CSV with the header currency,units_per_usd."})
+        errors.append(
+            {
+                "field": "rates",
+                "code": "empty",
+                "message": "Upload a CSV with the header currency,units_per_usd.",
+            }
+        )
     if errors:
         raise ValidationFailed(errors)
     units.setdefault("USD", Decimal(1))
@@ -86,10 +113,16 @@ def validate_group_by(values: list[str]) -> list[str]:
     chosen = [v for raw in values for v in raw.split(",") if v]
     bad = [v for v in chosen if v not in DIMENSIONS]
     if bad or not chosen or len(set(chosen)) != len(chosen):
-        raise ValidationFailed([{"field": "group_by", "code": "invalid_choice",
-                                 "message": f"Group by one or more of: {', '.join(DIMENSIONS)}, "
-                                            "each once (got " + (", ".join(chosen) or "nothing")
-                                            + ")."}])
+        raise ValidationFailed(
+            [
+                {
+                    "field": "group_by",
+                    "code": "invalid_choice",
+                    "message": f"Group by one or more of: {', '.join(DIMENSIONS)}, "
+                    "each once (got " + (", ".join(chosen) or "nothing") + ").",
+                }
+            ]
+        )
     return chosen
 
 
@@ -109,32 +142,51 @@ def summary_rows(filters: dict, viewer: Actor, group_by: list[str]) -> tuple[lis
         query = query.join(RefSector, RefSector.code == ProjectSector.code)
     if "reporting_org" in group_by:
         query = query.join(Organisation, Organisation.id == Project.reporting_org_id)
-    columns = {"country": ProjectCountry.code, "region": RefCountry.region_code,
-               "sector": ProjectSector.code, "sector_group": RefSector.sector_group,
-               "status": Project.status, "year": Project.start_year,
-               "instrument": Project.instrument, "reporting_org": Organisation.ref}
+    columns = {
+        "country": ProjectCountry.code,
+        "region": RefCountry.region_code,
+        "sector": ProjectSector.code,
+        "sector_group": RefSector.sector_group,
+        "status": Project.status,
+        "year": Project.start_year,
+        "instrument": Project.instrument,
+        "reporting_org": Organisation.ref,
+    }
     keys = [columns[g].label(g) for g in group_by] + [Project.currency]
-    counts = {tuple(r[:-1]): r[-1] for r in db.session.execute(
-        query.add_columns(*keys, func.count(func.distinct(Project.id))).group_by(*keys))}
-    shares = [c for c, used in ((ProjectCountry.share_bp, by_country),
-                                (ProjectSector.share_bp, by_sector)) if used]
+    counts = {
+        tuple(r[:-1]): r[-1]
+        for r in db.session.execute(
+            query.add_columns(*keys, func.count(func.distinct(Project.id))).group_by(*keys)
+        )
+    }
+    shares = [
+        c
+        for c, used in ((ProjectCountry.share_bp, by_country), (ProjectSector.share_bp, by_sector))
+        if used
+    ]
     cents = func.sum(type_coerce(Project.amount, BigInteger))
     sums: dict[tuple, Decimal] = defaultdict(Decimal)
-    for row in db.session.execute(query.add_columns(*keys, *shares, cents)
-                                  .group_by(*keys, *shares)):
-        sums[tuple(row[:len(keys)])] += share_of(row[-1], *row[len(keys):-1])
+    for row in db.session.execute(
+        query.add_columns(*keys, *shares, cents).group_by(*keys, *shares)
+    ):
+        sums[tuple(row[: len(keys)])] += share_of(row[-1], *row[len(keys) : -1])
     header = [*group_by, "currency", "project_count", "amount"]
-    rows = [[*values, count, sums[values].quantize(CENT, ROUND_HALF_EVEN)]
-            for values, count in sorted(counts.items(), key=lambda kv: tuple(map(str, kv[0])))]
+    rows = [
+        [*values, count, sums[values].quantize(CENT, ROUND_HALF_EVEN)]
+        for values, count in sorted(counts.items(), key=lambda kv: tuple(map(str, kv[0])))
+    ]
     return header, rows
 
 
-def labelled(header: list[str], rows: list[list], rates: Rates | None = None,
-             convert_to: str | None = None) -> tuple[list[str], list[list]]:
+def labelled(
+    header: list[str], rows: list[list], rates: Rates | None = None, convert_to: str | None = None
+) -> tuple[list[str], list[list]]:
     """Add readable names next to codes, and the conversion columns when asked."""
-    names = {"country": countries.country_name,
-             "region": reference.region_name,
-             "sector": lambda c: reference.sectors()[c].name if c in reference.sectors() else c}
+    names = {
+        "country": countries.country_name,
+        "region": reference.region_name,
+        "sector": lambda c: reference.sectors()[c].name if c in reference.sectors() else c,
+    }
     out_header, out_rows = [], [[] for _ in rows]
     for i, column in enumerate(header):
         out_header.append(column)
@@ -153,9 +205,13 @@ def labelled(header: list[str], rows: list[list], rates: Rates | None = None,
     return out_header, out_rows
 
 
-def summary_table(filters: dict, viewer: Actor, group_by: list[str],
-                  convert_to: str | None = None,
-                  rates: Rates | None = None) -> tuple[str, list[str], list[list]]:
+def summary_table(
+    filters: dict,
+    viewer: Actor,
+    group_by: list[str],
+    convert_to: str | None = None,
+    rates: Rates | None = None,
+) -> tuple[str, list[str], list[list]]:
     """The whole summary as the page and the API serve it: (file stem, header, rows).
 
     `rates` defaults to the registry's table when a conversion is asked for.
@@ -167,9 +223,16 @@ def summary_table(filters: dict, viewer: Actor, group_by: list[str],
     if convert_to:
         rates = rates or seed_rates()
         if convert_to not in rates.units:
-            raise ValidationFailed([{"field": "convert_to", "code": "invalid_currency",
-                                     "message": f"No rate for {convert_to} in {rates.source}; "
-                                                f"it has {', '.join(sorted(rates.units))}."}])
+            raise ValidationFailed(
+                [
+                    {
+                        "field": "convert_to",
+                        "code": "invalid_currency",
+                        "message": f"No rate for {convert_to} in {rates.source}; "
+                        f"it has {', '.join(sorted(rates.units))}.",
+                    }
+                ]
+            )
     header, rows = summary_rows(filters, viewer, dimensions)
     header, rows = labelled(header, rows, rates, convert_to)
     return f"summary-by-{'-'.join(dimensions)}", header, rows

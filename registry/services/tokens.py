@@ -1,4 +1,5 @@
 """API tokens: issue, list, revoke, and resolve a bearer token to the actor behind it."""
+
 from __future__ import annotations
 
 import hashlib
@@ -33,34 +34,66 @@ class IssuedToken:
     text: str  # shown once, never stored
 
 
-def token_issue(*, org_ref: str | None = None, user_email: str | None = None, name: str = "",
-                scope: str = "write", expires_days: int | None = None) -> IssuedToken:
+def token_issue(
+    *,
+    org_ref: str | None = None,
+    user_email: str | None = None,
+    name: str = "",
+    scope: str = "write",
+    expires_days: int | None = None,
+) -> IssuedToken:
     """A new token for a ministry or for a person. Raises ValidationFailed."""
     errors = []
     if (org_ref is None) == (user_email is None):
-        errors.append({"field": "owner", "message": "Give exactly one of an organisation ref or a "
-                       "user's email.", "code": "invalid_choice"})
+        errors.append(
+            {
+                "field": "owner",
+                "message": "Give exactly one of an organisation ref or a user's email.",
+                "code": "invalid_choice",
+            }
+        )
     organisation = accounts.organisation_by_ref(org_ref) if org_ref else None
     if org_ref and organisation is None:
-        errors.append({"field": "org", "message": f"No organisation has ref {org_ref!r}.",
-                       "code": "not_found"})
-    user = (db.session.scalar(select(User).where(User.email == user_email.strip().lower()))
-            if user_email else None)
+        errors.append(
+            {
+                "field": "org",
+                "message": f"No organisation has ref {org_ref!r}.",
+                "code": "not_found",
+            }
+        )
+    user = (
+        db.session.scalar(select(User).where(User.email == user_email.strip().lower()))
+        if user_email
+        else None
+    )
     if user_email and user is None:
-        errors.append({"field": "user", "message": f"No user has email {user_email!r}.",
-                       "code": "not_found"})
+        errors.append(
+            {"field": "user", "message": f"No user has email {user_email!r}.", "code": "not_found"}
+        )
     if scope not in SCOPES:
-        errors.append({"field": "scope", "message": f"{scope!r} is not a scope; allowed: read, "
-                       "write.", "code": "invalid_choice"})
+        errors.append(
+            {
+                "field": "scope",
+                "message": f"{scope!r} is not a scope; allowed: read, write.",
+                "code": "invalid_choice",
+            }
+        )
     if expires_days is not None and not 1 <= expires_days <= 3650:
-        errors.append({"field": "expires_days", "message": "Must be between 1 and 3650 days.",
-                       "code": "out_of_range"})
+        errors.append(
+            {
+                "field": "expires_days",
+                "message": "Must be between 1 and 3650 days.",
+                "code": "out_of_range",
+            }
+        )
     if errors:
         raise ValidationFailed(errors)
     begin_write()
     secret = secrets.token_urlsafe(32)
     token = ApiToken(
-        name=name[:100], secret_hash=_hash(secret), scope=scope,
+        name=name[:100],
+        secret_hash=_hash(secret),
+        scope=scope,
         organisation_id=organisation.id if organisation else None,
         user_id=user.id if user else None,
         expires_at=utcnow() + timedelta(days=expires_days) if expires_days else None,
@@ -98,12 +131,25 @@ _users = User.__table__
 _orgs = Organisation.__table__
 _tokens = ApiToken.__table__
 _TOKEN_LOOKUP = (
-    select(_tokens.c.id, _tokens.c.secret_hash, _tokens.c.scope, _tokens.c.organisation_id,
-           _tokens.c.expires_at, _tokens.c.revoked_at, _tokens.c.last_used_at,
-           _orgs.c.ref.label("org_ref"), _users.c.email, _users.c.role,
-           _users.c.is_active, _users.c.organisation_id.label("user_org_id"))
-    .select_from(_tokens.outerjoin(_orgs, _orgs.c.id == _tokens.c.organisation_id)
-                 .outerjoin(_users, _users.c.id == _tokens.c.user_id))
+    select(
+        _tokens.c.id,
+        _tokens.c.secret_hash,
+        _tokens.c.scope,
+        _tokens.c.organisation_id,
+        _tokens.c.expires_at,
+        _tokens.c.revoked_at,
+        _tokens.c.last_used_at,
+        _orgs.c.ref.label("org_ref"),
+        _users.c.email,
+        _users.c.role,
+        _users.c.is_active,
+        _users.c.organisation_id.label("user_org_id"),
+    )
+    .select_from(
+        _tokens.outerjoin(_orgs, _orgs.c.id == _tokens.c.organisation_id).outerjoin(
+            _users, _users.c.id == _tokens.c.user_id
+        )
+    )
     .where(_tokens.c.id == bindparam("token_id"))
 )  # one statement object, so SQLAlchemy's compiled-statement cache key is computed once
 
@@ -127,12 +173,20 @@ def token_authenticate(text: str) -> Actor | None:
     can_write = row.scope == "write"
     rate_limit_key = f"{row.id}-{row.secret_hash[:16]}"
     if row.organisation_id is not None:
-        return Actor(label=f"{row.org_ref} (token {row.id})", role=MINISTRY,
-                     organisation_id=row.organisation_id, can_write=can_write,
-                     rate_limit_key=rate_limit_key)
-    return Actor(label=f"{row.email} (token {row.id})", role=row.role,
-                 organisation_id=row.user_org_id, can_write=can_write,
-                 rate_limit_key=rate_limit_key)
+        return Actor(
+            label=f"{row.org_ref} (token {row.id})",
+            role=MINISTRY,
+            organisation_id=row.organisation_id,
+            can_write=can_write,
+            rate_limit_key=rate_limit_key,
+        )
+    return Actor(
+        label=f"{row.email} (token {row.id})",
+        role=row.role,
+        organisation_id=row.user_org_id,
+        can_write=can_write,
+        rate_limit_key=rate_limit_key,
+    )
 
 
 def _record_use(token, now) -> None:
@@ -152,9 +206,16 @@ def demo_token_reset(org_ref: str) -> IssuedToken | None:
     if accounts.organisation_by_ref(org_ref) is None:
         return None
     begin_write()
-    db.session.execute(update(ApiToken).where(
-        ApiToken.name == DEMO_TOKEN_NAME, ApiToken.revoked_at.is_(None),
-        ApiToken.organisation_id.in_(select(Organisation.id).where(Organisation.ref == org_ref)),
-    ).values(revoked_at=utcnow()))
+    db.session.execute(
+        update(ApiToken)
+        .where(
+            ApiToken.name == DEMO_TOKEN_NAME,
+            ApiToken.revoked_at.is_(None),
+            ApiToken.organisation_id.in_(
+                select(Organisation.id).where(Organisation.ref == org_ref)
+            ),
+        )
+        .values(revoked_at=utcnow())
+    )
     db.session.commit()
     return token_issue(org_ref=org_ref, name=DEMO_TOKEN_NAME)

@@ -3,6 +3,7 @@
 Every page needs sign-in except /login and /healthz; every response carries the
 security headers; the language comes from `?lang=`, then the session, then the browser.
 """
+
 from __future__ import annotations
 
 from flask import Blueprint, Flask, request, session
@@ -16,9 +17,11 @@ from registry.web import helpers
 bp = Blueprint("web", __name__)
 LANGUAGES = ("en", "ja")
 
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-       "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
-       "form-action 'self'; frame-ancestors 'none'")
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
 
 
 def select_locale() -> str:
@@ -44,8 +47,9 @@ def security_headers(response):
 
 
 def init_web(app: Flask) -> None:
-    babel.init_app(app, locale_selector=select_locale,
-                   default_translation_directories="translations")
+    babel.init_app(
+        app, locale_selector=select_locale, default_translation_directories="translations"
+    )
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "web.login"

@@ -1,4 +1,5 @@
 """/admin/vendors: admins add a vendor of concern and re-run screening."""
+
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, url_for
@@ -18,18 +19,30 @@ def admin_vendors():
     if form.validate_on_submit():
         aliases = [a.strip() for a in (form.aliases.data or "").split(",") if a.strip()]
         try:
-            entry = screening.vendor_add(form.name.data, aliases, form.country.data or None,
-                                         form.categories.data, form.source.data, current_actor())
+            entry = screening.vendor_add(
+                form.name.data,
+                aliases,
+                form.country.data or None,
+                form.categories.data,
+                form.source.data,
+                current_actor(),
+            )
         except ValidationFailed as error:
             for problem in error.errors:
                 flash(f"{problem['field']}: {problem['message']}", "error")
         else:
-            flash(_("Vendor %(name)s added. Re-run screening to flag existing projects.",
-                    name=entry.name), "success")
+            flash(
+                _(
+                    "Vendor %(name)s added. Re-run screening to flag existing projects.",
+                    name=entry.name,
+                ),
+                "success",
+            )
             return redirect(url_for("web.admin_vendors"))
     ruleset = screening.active_ruleset()
-    return render_template("admin_vendors.html", form=form, rerun=RerunForm(),
-                           ruleset=ruleset.describe())
+    return render_template(
+        "admin_vendors.html", form=form, rerun=RerunForm(), ruleset=ruleset.describe()
+    )
 
 
 @bp.post("/admin/screening/rerun")
@@ -38,7 +51,14 @@ def admin_rerun():
     form = RerunForm()
     if form.validate_on_submit():
         report = screening.screening_rerun()
-        flash(_("%(screened)s projects screened, %(changed)s changed, %(reopened)s reviews "
-                "reopened.", screened=report.screened, changed=len(report.changed),
-                reopened=report.reopened), "success")
+        flash(
+            _(
+                "%(screened)s projects screened, %(changed)s changed, %(reopened)s reviews "
+                "reopened.",
+                screened=report.screened,
+                changed=len(report.changed),
+                reopened=report.reopened,
+            ),
+            "success",
+        )
     return redirect(url_for("web.admin_vendors"))

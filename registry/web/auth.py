@@ -1,4 +1,5 @@
 """Sign-in for people (Flask-Login), and the `signed_in` declaration every page makes."""
+
 from __future__ import annotations
 
 from functools import wraps
@@ -36,8 +37,11 @@ def _load_user(user_id: str):
 
 def current_actor() -> Actor:
     """The signed-in person as the services' actor."""
-    return Actor(label=current_user.email, role=current_user.role,
-                 organisation_id=current_user.organisation_id)
+    return Actor(
+        label=current_user.email,
+        role=current_user.role,
+        organisation_id=current_user.organisation_id,
+    )
 
 
 def signed_in(roles: tuple[str, ...] | None = None):
@@ -49,7 +53,9 @@ def signed_in(roles: tuple[str, ...] | None = None):
             if not current_user.is_authenticated:
                 return login_manager.unauthorized()
             if roles is not None and current_user.role not in roles:
-                names = ", ".join(reference.label("user_roles", r, str(get_locale())) for r in roles)
+                names = ", ".join(
+                    reference.label("user_roles", r, str(get_locale())) for r in roles
+                )
                 abort(403, _("This page is for %(roles)s only.", roles=names))
             return view(*args, **kwargs)
 
@@ -64,8 +70,13 @@ def safe_next(target: str | None) -> str:
     if not target:
         return url_for("web.projects")
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") \
-            or "\\" in target:
+    if (
+        parts.scheme
+        or parts.netloc
+        or not target.startswith("/")
+        or target.startswith("//")
+        or "\\" in target
+    ):
         return url_for("web.projects")
     return target
 

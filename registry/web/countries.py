@@ -1,4 +1,5 @@
 """/countries and /countries/<alpha-2>."""
+
 from __future__ import annotations
 
 from flask import abort, render_template
@@ -34,20 +35,34 @@ def country(code: str):
     summary = countries.country_projects_summary(info["alpha2"])
     page = listing.project_page({"country": [info["alpha2"]]}, actor, limit=200)
     documents = [project_service.project_document(p, actor) for p in page.items]
+
     def worst(document):
         flags = (document.get("security") or {}).get("flags") or []
         return max((SEVERITY_RANK[f["severity"]] for f in flags), default=0)
 
     documents.sort(key=lambda d: (-worst(d), d["title"]))
     bars = chart(summary["by_sector_category"])
-    return render_template("country.html", country=info, summary=summary, projects=documents,
-                           bars=bars, more=page.next_cursor is not None)
+    return render_template(
+        "country.html",
+        country=info,
+        summary=summary,
+        projects=documents,
+        bars=bars,
+        more=page.next_cursor is not None,
+    )
 
 
 def chart(counts: dict[str, int], width: int = 320) -> list[dict]:
     """Bars for an inline SVG chart: label, value, length in pixels, y offset."""
     top = max(counts.values(), default=0) or 1
     ordered = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
-    return [{"code": code, "label": helpers.category_name(code), "value": value,
-             "length": max(2, round(width * value / top)), "y": i * 28}
-            for i, (code, value) in enumerate(ordered)]
+    return [
+        {
+            "code": code,
+            "label": helpers.category_name(code),
+            "value": value,
+            "length": max(2, round(width * value / top)),
+            "y": i * 28,
+        }
+        for i, (code, value) in enumerate(ordered)
+    ]

@@ -1,4 +1,5 @@
 """/exports (the planners' page) and /exports/projects.csv (the download)."""
+
 from __future__ import annotations
 
 from itertools import islice
@@ -20,14 +21,16 @@ def _export_request() -> tuple[dict, list[dict], str]:
     query, problems = parse_query(_without(request.args, "explode", "excel"))
     shape = request.args.get("explode") or "project"
     if shape not in exports.SHAPES:
-        raise UnprocessableEntity(f"explode must be one of: {', '.join(exports.SHAPES)} "
-                                  f"(got {shape!r}).")
+        raise UnprocessableEntity(
+            f"explode must be one of: {', '.join(exports.SHAPES)} (got {shape!r})."
+        )
     return query, problems, shape
 
 
 def _rows(query: dict, shape: str, **options):
-    return exports.project_rows(query, current_actor(), shape, request.host_url.rstrip("/"),
-                                **options)
+    return exports.project_rows(
+        query, current_actor(), shape, request.host_url.rstrip("/"), **options
+    )
 
 
 @bp.get("/exports")
@@ -37,8 +40,14 @@ def exports_page():
     query, problems, shape = _export_request()
     total = listing.project_count(query, current_actor())
     rows = list(islice(_rows(query, shape, batch=PREVIEW_ROWS + 1), PREVIEW_ROWS + 1))
-    return render_template("exports.html", header=rows[0], preview=rows[1:], total=total,
-                           shape=shape, problems=problems), 422 if problems else 200
+    return render_template(
+        "exports.html",
+        header=rows[0],
+        preview=rows[1:],
+        total=total,
+        shape=shape,
+        problems=problems,
+    ), 422 if problems else 200
 
 
 def _without(args, *names):
@@ -55,8 +64,11 @@ def export_projects():
     query, problems, shape = _export_request()
     if problems:
         raise UnprocessableEntity("; ".join(f"{p['field']}: {p['message']}" for p in problems))
-    return exports.csv_response(_rows(query, shape), exports.project_export_stem(shape),
-                                excel=request.args.get("excel") == "1")
+    return exports.csv_response(
+        _rows(query, shape),
+        exports.project_export_stem(shape),
+        excel=request.args.get("excel") == "1",
+    )
 
 
 @bp.route("/exports/summary.csv", methods=["GET", "POST"])
@@ -68,9 +80,14 @@ def export_summary():
     if problems:
         raise UnprocessableEntity("; ".join(f"{p['field']}: {p['message']}" for p in problems))
     upload = request.files.get("rates")
-    rates = (summaries.parse_rates(upload.read().decode("utf-8-sig"), upload.filename)
-             if upload and upload.filename else None)
-    stem, header, rows = summaries.summary_table(query, current_actor(), args.getlist("group_by"),
-                                                 args.get("convert_to"), rates)
-    return exports.csv_response(exports.safe_rows(header, rows), stem,
-                                excel=args.get("excel") == "1")
+    rates = (
+        summaries.parse_rates(upload.read().decode("utf-8-sig"), upload.filename)
+        if upload and upload.filename
+        else None
+    )
+    stem, header, rows = summaries.summary_table(
+        query, current_actor(), args.getlist("group_by"), args.get("convert_to"), rates
+    )
+    return exports.csv_response(
+        exports.safe_rows(header, rows), stem, excel=args.get("excel") == "1"
+    )

@@ -1,4 +1,5 @@
 """Forms of the pages (Flask-WTF: every form carries a CSRF token)."""
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -11,21 +12,26 @@ from registry.services import screening
 
 
 class ReviewForm(FlaskForm):
-    status = SelectField(_l("Decision"), choices=[SelectChoice(s, s) for s in screening.DECISIONS],
-                         validators=[DataRequired()])
+    status = SelectField(
+        _l("Decision"),
+        choices=[SelectChoice(s, s) for s in screening.DECISIONS],
+        validators=[DataRequired()],
+    )
     note = TextAreaField(_l("Reasons"), validators=[DataRequired(), Length(max=10_000)])
 
 
 class VendorForm(FlaskForm):
     name = StringField(_l("Company name"), validators=[DataRequired(), Length(min=3, max=300)])
-    aliases = StringField(_l("Other names (comma-separated)"), validators=[Optional(),
-                                                                          Length(max=2000)])
+    aliases = StringField(
+        _l("Other names (comma-separated)"), validators=[Optional(), Length(max=2000)]
+    )
     country = StringField(_l("Home country (ISO code)"), validators=[Optional(), Length(max=3)])
-    categories = SelectMultipleField(_l("Categories"),
-                                     choices=[SelectChoice(c, c) for c in screening.VENDOR_CATEGORIES],
-                                     validators=[DataRequired()])
-    source = StringField(_l("Source of the listing"), validators=[DataRequired(),
-                                                                  Length(max=500)])
+    categories = SelectMultipleField(
+        _l("Categories"),
+        choices=[SelectChoice(c, c) for c in screening.VENDOR_CATEGORIES],
+        validators=[DataRequired()],
+    )
+    source = StringField(_l("Source of the listing"), validators=[DataRequired(), Length(max=500)])
 
 
 class RerunForm(FlaskForm):

@@ -1,4 +1,5 @@
 """Template helpers: names in the current language, money, dates, query-string edits."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -106,7 +107,23 @@ def vocabulary(name: str) -> tuple[str, ...]:
     return reference.vocabulary(name)
 
 
-HELPERS = {name: globals()[name] for name in (
-    "country_name", "flag_emoji", "sector_name", "category_name", "region_name", "label",
-    "money", "number", "date", "subdivision_name", "query_with", "query_without",
-    "query_adding", "language", "vocabulary")}
+HELPERS = {
+    name: globals()[name]
+    for name in (
+        "country_name",
+        "flag_emoji",
+        "sector_name",
+        "category_name",
+        "region_name",
+        "label",
+        "money",
+        "number",
+        "date",
+        "subdivision_name",
+        "query_with",
+        "query_without",
+        "query_adding",
+        "language",
+        "vocabulary",
+    )
+}

@@ -1,4 +1,5 @@
 """/projects, /projects/<id> and the review decision form."""
+
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
@@ -43,8 +44,9 @@ def projects():
     actor = current_actor()
     query, problems = parse_query(request.args)
     try:
-        page = listing.project_page(query, actor, sort=query["sort"], limit=query["limit"],
-                                    cursor=query.get("cursor"))
+        page = listing.project_page(
+            query, actor, sort=query["sort"], limit=query["limit"], cursor=query.get("cursor")
+        )
         total = listing.project_count(query, actor)
         facets = listing.project_facets(query, actor)
     except ValidationFailed as error:
@@ -54,10 +56,16 @@ def projects():
         total, facets = listing.project_count(query, actor), listing.project_facets(query, actor)
     documents = [project_service.project_document(p, actor) for p in page.items]
     status = 422 if problems else 200
-    return render_template("projects.html", projects=documents, total=total, facets=facets,
-                           query=query, problems=problems, next_cursor=page.next_cursor,
-                           can_see_security=screening.can_filter_by_security(actor)), status
-
+    return render_template(
+        "projects.html",
+        projects=documents,
+        total=total,
+        facets=facets,
+        query=query,
+        problems=problems,
+        next_cursor=page.next_cursor,
+        can_see_security=screening.can_filter_by_security(actor),
+    ), status
 
 
 @bp.get("/projects/<int:project_id>")
@@ -98,6 +106,7 @@ def project_review(project_id: int):
 def reviews():
     """The review queue: pending projects, the longest waiting first."""
     actor = current_actor()
-    queue = [project_service.project_document(p, actor)
-             for p in screening.review_queue("pending", 200)]
+    queue = [
+        project_service.project_document(p, actor) for p in screening.review_queue("pending", 200)
+    ]
     return render_template("reviews.html", queue=queue)

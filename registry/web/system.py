@@ -1,4 +1,5 @@
 """/healthz: is the registry up and its database reachable (public, for monitors)."""
+
 from __future__ import annotations
 
 from flask import jsonify

@@ -4,6 +4,7 @@ One live server per module (demo data and one user per role), one browser per ru
 a fresh browser context (cookies, session, language) per test. Screenshots of every
 step go to `test-artifacts/e2e/` (git-ignored).
 """
+
 from __future__ import annotations
 
 import os
@@ -22,9 +23,15 @@ from tests.conftest import empty_tables
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO_ROOT / "test-artifacts" / "e2e"
-BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update",
-                "--disable-sync"]
+BROWSER_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 TIMEOUT_MS = 10_000
 
 # One person per role; passwords meet the 12-character minimum.
@@ -55,8 +62,7 @@ def browser():
         _unavailable(f"the playwright package is missing ({error})")
     playwright = sync_playwright().start()
     try:
-        browser = playwright.chromium.launch(executable_path=path, headless=True,
-                                             args=BROWSER_ARGS)
+        browser = playwright.chromium.launch(executable_path=path, headless=True, args=BROWSER_ARGS)
     except Exception as error:  # noqa: BLE001 - any launch failure means no browser
         playwright.stop()
         _unavailable(f"Chromium at {path} did not start: {error}")
@@ -72,8 +78,9 @@ def live_server(database_url) -> Iterator[str]:
     On teardown the server stops and every non-reference row goes, so the next tests
     start from the same database the session fixture made.
     """
-    app = create_app({"ENV_NAME": "testing", "DATABASE_URL": database_url,
-                      "SECRET_KEY": "e2e", "TESTING": False})
+    app = create_app(
+        {"ENV_NAME": "testing", "DATABASE_URL": database_url, "SECRET_KEY": "e2e", "TESTING": False}
+    )
     try:
         with app.app_context():
             seeding.demo_load()
@@ -81,8 +88,7 @@ def live_server(database_url) -> Iterator[str]:
                 accounts.user_create(email, role, password)
             db.session.remove()
         server = make_server("127.0.0.1", 0, app, threaded=True)
-        thread = threading.Thread(target=server.serve_forever, name="e2e-live-server",
-                                  daemon=True)
+        thread = threading.Thread(target=server.serve_forever, name="e2e-live-server", daemon=True)
         thread.start()
         try:
             yield f"http://127.0.0.1:{server.server_port}"
@@ -131,8 +137,9 @@ def sign_in(page, role: str) -> None:
     page.fill("#password", password)
     with page.expect_navigation():
         page.click("main form button[type=submit]")
-    assert email in (page.locator(".who").text_content() or ""), \
+    assert email in (page.locator(".who").text_content() or ""), (
         f"sign-in as {role} did not succeed; page is {page.url}"
+    )
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
 """The registry in a real browser: search and facets, languages, review decisions,
 need-to-know on pages, escaping, sign-in protection and the phone layout."""
+
 from __future__ import annotations
 
 import re
@@ -66,8 +67,10 @@ def test_diplomat_search_facets_project_and_languages(page, login, shot):
     assert query["q"] == ["port"]
     assert query["status"] == [status_value]
     assert query["country"] == [country_value]
-    chips = [(page.locator(".chips a.chip").nth(i).text_content() or "").strip()
-             for i in range(page.locator(".chips a.chip").count())]
+    chips = [
+        (page.locator(".chips a.chip").nth(i).text_content() or "").strip()
+        for i in range(page.locator(".chips a.chip").count())
+    ]
     assert any(status_label in chip for chip in chips), chips
     assert any(country_label in chip for chip in chips), chips
     assert any("port" in chip for chip in chips), chips
@@ -213,8 +216,10 @@ def test_security_detail_follows_the_role(new_page, login, shot):
     diplomat = new_page()
     login(diplomat, "diplomat")
     assert diplomat.locator("nav a[href='/reviews']").count() == 0
-    for step, path in (("5-diplomat-reviews", "/reviews"),
-                       ("6-diplomat-vendors", "/admin/vendors")):
+    for step, path in (
+        ("5-diplomat-reviews", "/reviews"),
+        ("6-diplomat-vendors", "/admin/vendors"),
+    ):
         response = diplomat.goto(path)
         assert response.status == 403, path
         assert "403" in (diplomat.locator("h1").text_content() or ""), path
@@ -250,8 +255,12 @@ def test_sign_in_is_required_and_returns_to_the_page(new_page, login, shot):
 
 
 def test_projects_fit_a_phone(new_page, login, shot):
-    page = new_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
-                    device_scale_factor=2)
+    page = new_page(
+        viewport={"width": 390, "height": 844},
+        is_mobile=True,
+        has_touch=True,
+        device_scale_factor=2,
+    )
     login(page, "planner")
     page.goto("/projects")
     assert results_total(page) > 0
