@@ -1,18 +1,24 @@
-"""The screening engine on plain records: each flag with a positive case, a negative case
-and a name variant, and the name matcher's whole-word rule."""
+"""The screening rules (registry.rules) on plain records: each flag with a positive case, a
+negative case and a name variant, the name matcher's whole-word rule, and the registry that
+ties each rules.toml entry to one check function."""
 
 from __future__ import annotations
+
+import copy
+import dataclasses
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from registry import screening
+from registry import rules
+from registry.rules import checks
+from registry.rules import ruleset as rules_ruleset
 
 
 @pytest.fixture(scope="module")
 def ruleset():
-    return screening.load_ruleset()
+    return rules.load_ruleset()
 
 
 def record(**fields) -> dict:
@@ -28,8 +34,8 @@ def record(**fields) -> dict:
     return base
 
 
-def flags(ruleset, **fields) -> dict[str, screening.Flag]:
-    return {f.code: f for f in screening.screen(record(**fields), ruleset)}
+def flags(ruleset, **fields) -> dict[str, rules.Flag]:
+    return {f.code: f for f in rules.screen(record(**fields), ruleset)}
 
 
 def supplier(name, role="supplier", **more):
@@ -94,7 +100,7 @@ def test_lookalike_names_do_not_match(ruleset, name):
     )
 )
 def test_matching_is_whole_words_only(name):
-    ruleset = screening.load_ruleset()
+    ruleset = rules.load_ruleset()
     words = set(ruleset.vendors.normaliser.words(name))
     match = ruleset.vendors.match(name)
     if match is not None and not any(ord(c) > 0x3000 for c in match.alias):
@@ -210,9 +216,7 @@ def test_critical_infrastructure_is_info(ruleset):
     hit = flags(ruleset, sectors=[{"code": "14020"}])["CRITICAL_INFRASTRUCTURE"]
     assert hit.severity == "info" and "14020 (water)" in hit.rationale
     assert "CRITICAL_INFRASTRUCTURE" not in flags(ruleset, sectors=[{"code": "11110"}])
-    assert not screening.needs_review(
-        screening.screen(record(sectors=[{"code": "14020"}]), ruleset)
-    )
+    assert not rules.needs_review(rules.screen(record(sectors=[{"code": "14020"}]), ruleset))
 
 
 def test_incomplete_disclosure(ruleset):
@@ -232,18 +236,18 @@ def test_incomplete_disclosure(ruleset):
 
 
 def test_flags_sorted_most_severe_first(ruleset):
-    result = screening.screen(
+    result = rules.screen(
         record(sectors=[{"code": "22020"}], participants=[supplier("ZTE")]), ruleset
     )
-    ranks = [screening.SEVERITY_RANK[f.severity] for f in result]
+    ranks = [rules.SEVERITY_RANK[f.severity] for f in result]
     assert ranks == sorted(ranks, reverse=True) and result[0].severity == "critical"
 
 
 def test_admin_vendor_changes_the_ruleset_version():
-    base = screening.load_ruleset()
-    extended = screening.load_ruleset(
+    base = rules.load_ruleset()
+    extended = rules.load_ruleset(
         [
-            screening.ExtraVendor(
+            rules.ExtraVendor(
                 1,
                 "Nordwind Surveillance",
                 "RU",
@@ -256,3 +260,125 @@ def test_admin_vendor_changes_the_ruleset_version():
     assert extended.version.startswith(base.version + "+local.1.")
     assert base.vendors.match("Nordwind Surveillance AG") is None
     assert extended.vendors.match("NORDWIND SURVEILLANCE AG").vendor.name == "Nordwind Surveillance"
+
+
+# ---- the registry of checks: one function per rules.toml entry
+
+
+def seed_files_copy() -> dict:
+    return copy.deepcopy(rules_ruleset.seed_files())
+
+
+def toml_codes() -> list[str]:
+    return [entry["code"] for entry in rules_ruleset.seed_files()["rules"]["rules"]]
+
+
+@pytest.fixture
+def registry(monkeypatch):
+    """A private copy of the check registry, so a test can register throwaway checks."""
+    monkeypatch.setattr(rules_ruleset, "CHECKS", dict(rules_ruleset.CHECKS))
+    return rules_ruleset.CHECKS
+
+
+def test_every_rule_has_one_check_and_every_check_a_rule(ruleset):
+    assert sorted(rules_ruleset.CHECKS) == sorted(toml_codes())
+    assert list(ruleset.checks) == list(ruleset.rules) == toml_codes()
+    assert ruleset.checks["TELECOM_CORE"] is checks.telecom_core
+
+
+def test_a_rule_without_a_check_fails_loading():
+    files = seed_files_copy()
+    files["rules"]["rules"].append(
+        {"code": "ORPHAN_RULE", "severity": "high", "pillar": "maritime", "description": "x"}
+    )
+    with pytest.raises(rules.RulesetError, match=r"ORPHAN_RULE in rules\.toml has no check"):
+        rules.load_ruleset(files=files)
+
+
+def test_a_check_without_a_rule_fails_loading(registry):
+    files = seed_files_copy()
+    files["rules"]["rules"] = [r for r in files["rules"]["rules"] if r["code"] != "MARITIME_DATA"]
+    with pytest.raises(rules.RulesetError, match="MARITIME_DATA has no \\[\\[rules\\]\\] entry"):
+        rules.load_ruleset(files=files)
+
+    @rules_ruleset.check("STRAY_CHECK")
+    def stray(context, rule, ruleset):
+        return None
+
+    with pytest.raises(rules.RulesetError, match="STRAY_CHECK"):
+        rules.load_ruleset()
+
+
+def test_a_code_cannot_have_two_checks(registry):
+    with pytest.raises(rules.RulesetError, match="DUAL_USE has two check functions"):
+        rules_ruleset.check("DUAL_USE")(lambda context, rule, ruleset: None)
+
+
+def test_a_code_cannot_appear_twice_in_rules_toml():
+    files = seed_files_copy()
+    files["rules"]["rules"].append(dict(files["rules"]["rules"][2]))
+    with pytest.raises(rules.RulesetError, match="UNDERSEA_CABLE appears twice"):
+        rules.load_ruleset(files=files)
+
+
+def test_a_new_rule_is_one_function_and_one_toml_entry(registry, ruleset):
+    @rules_ruleset.check("DREDGING")
+    def dredging(context, rule, ruleset):
+        if any(a in rule.params["maritime_activities"] for a in context.maritime):
+            return rules_ruleset.Finding("Dredging: maritime_activities 'dredging'.")
+        return None
+
+    files = seed_files_copy()
+    files["rules"]["rules"].append(
+        {
+            "code": "DREDGING",
+            "severity": "medium",
+            "pillar": "maritime",
+            "description": "The project dredges a seabed.",
+            "maritime_activities": ["dredging"],
+        }
+    )
+    extended = rules.load_ruleset(files=files)
+    assert extended.version == ruleset.version  # the version comes from the files' versions
+    assert extended.describe()["rules"][-1]["code"] == "DREDGING"
+    result = rules.screen(record(maritime_activities=["dredging", "bathymetry"]), extended)
+    assert [f.code for f in result] == ["MARITIME_DATA", "DREDGING"]  # most severe first
+    assert dataclasses.asdict(result[1]) == {
+        "code": "DREDGING",
+        "severity": "medium",
+        "pillar": "maritime",
+        "rationale": "Dredging: maritime_activities 'dredging'.",
+        "source": extended.rules_source,
+        "ruleset_version": extended.version,
+    }
+    assert "DREDGING" not in {
+        f.code for f in rules.screen(record(maritime_activities=["bathymetry"]), extended)
+    }
+
+
+def test_rules_toml_order_breaks_severity_ties(ruleset):
+    busy = record(
+        sectors=[{"code": "22020"}],
+        maritime_activities=["undersea_cable_laying", "bathymetry"],
+    )
+    ties = ["TELECOM_CORE", "UNDERSEA_CABLE", "MARITIME_DATA"]
+    assert [f.code for f in rules.screen(busy, ruleset) if f.severity == "high"] == ties
+    files = seed_files_copy()
+    files["rules"]["rules"].reverse()
+    reordered = rules.screen(busy, rules.load_ruleset(files=files))
+    assert [f.code for f in reordered if f.severity == "high"] == ties[::-1]
+
+
+def test_a_flag_is_a_plain_frozen_dataclass(ruleset):
+    flag = rules.screen(record(sectors=[{"code": "14020"}]), ruleset)[0]
+    assert list(dataclasses.asdict(flag)) == [
+        "code",
+        "severity",
+        "pillar",
+        "rationale",
+        "source",
+        "ruleset_version",
+    ]
+    assert not hasattr(flag, "as_dict")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        flag.severity = "high"

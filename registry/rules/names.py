@@ -33,7 +33,7 @@ class Normaliser:
     longest: int
 
     @classmethod
-    def from_list(cls, suffixes: Iterable[str]) -> "Normaliser":
+    def from_list(cls, suffixes: Iterable[str]) -> Normaliser:
         forms = frozenset(tuple(_fold(s).split()) for s in suffixes if _fold(s).split())
         return cls(forms, max((len(f) for f in forms), default=1))
 
