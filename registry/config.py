@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from typing import ClassVar
 
 
 class ConfigError(RuntimeError):
@@ -14,11 +15,10 @@ class ConfigError(RuntimeError):
 class BaseConfig:
     # A server's connections can drop (restarts, idle timeouts); pinged at checkout.
     # Not for SQLite, where the database is a file that cannot go away under us.
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict] = {"pool_pre_ping": True}
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = None  # CSRF tokens live as long as the session
-    JSON_SORT_KEYS = False
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024
     # SQLite waits this long (ms) for another writer before giving up.
     SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -62,7 +62,7 @@ def normalise_database_url(url: str) -> str:
 
 
 def secret_key_for(instance_path: str, env_name: str) -> str:
-    """SECRET_KEY from the environment; outside production, generated once into the instance folder."""
+    """SECRET_KEY from the environment; outside production, made once in the instance folder."""
     key = os.environ.get("SECRET_KEY")
     if key:
         return key

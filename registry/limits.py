@@ -1,49 +1,104 @@
 """Rate limits, counted with the `limits` library: API requests per token, failed sign-ins
 per address and email.
 
-Counters live in `RATELIMIT_STORAGE_URI`: `memory://` (each worker counts on its own) or
-`redis://host:6379` (all workers and servers share one count). Fixed windows: a token
-may make `API_RATE_LIMIT` requests (default 600 per minute) in each window.
+Counters live in `RATELIMIT_STORAGE_URI`: `memory://` (each worker counts on its own; kept
+by QuietMemoryStorage below) or `redis://host:6379` (all workers and servers share one
+count). Fixed windows: a token may make `API_RATE_LIMIT` requests (default 600 per minute)
+in each window.
 """
 
 from __future__ import annotations
 
 import math
+import threading
 import time
 from dataclasses import dataclass
+from typing import ClassVar
 
 from flask import Flask, current_app, g
 from limits import RateLimitItem, parse, strategies
-from limits.storage import MemoryStorage, storage_from_string
+from limits.storage import Storage, storage_from_string
 from werkzeug.exceptions import TooManyRequests
 
 LOGIN_LIMIT = parse("5 per 15 minutes")
 
 
-class QuietMemoryStorage(MemoryStorage):
-    """limits' `memory://` storage without its sweeper thread.
+class QuietMemoryStorage(Storage):
+    """Counters in this process's memory, without a sweeper thread: `quiet-memory://`.
 
-    MemoryStorage starts a new `threading.Timer` every 10 ms while it holds counters, to
-    drop expired ones. In a worker answering hundreds of requests a second those thread
-    starts cost more than the counting (seen with py-spy under the list benchmark).
-    Counters already expire when they are read (`MemoryStorage.get`), so here the sweep
-    of counters nobody reads any more runs at most once a minute, in the request that
-    falls due.
+    limits registers every Storage subclass under its STORAGE_SCHEME, so
+    `storage_from_string("quiet-memory://")` builds one. limits' own `memory://` storage
+    starts a `threading.Timer` every 10 ms while it holds counters, to drop expired ones;
+    in a worker answering hundreds of requests a second those thread starts cost more than
+    the counting (seen with py-spy under the list benchmark). Here a counter whose window has
+    passed reads as zero and is dropped when read or counted again, and the counters nobody
+    reads any more are swept at most once a minute, by the count that falls due. Enough for
+    the fixed-window strategy (no moving or sliding windows).
     """
 
+    STORAGE_SCHEME: ClassVar[list[str]] = ["quiet-memory"]
     SWEEP_SECONDS = 60.0
 
-    def __init__(self, uri: str = "memory://", **options):
-        super().__init__(uri, **options)
-        self.timer.cancel()
-        self.timer.join()  # the one MemoryStorage.__init__ started ends now
+    def __init__(self, uri: str | None = None, wrap_exceptions: bool = False, **options):
+        super().__init__(uri, wrap_exceptions=wrap_exceptions, **options)
+        self.storage: dict[str, int] = {}  # key → count in the current window
+        self.expirations: dict[str, float] = {}  # key → when its window ends (time.time())
+        self.lock = threading.Lock()
         self.next_sweep = time.time() + self.SWEEP_SECONDS
 
-    def _MemoryStorage__schedule_expiry(self) -> None:  # replaces the timer-starting hook
-        now = time.time()
+    @property
+    def base_exceptions(self) -> type[Exception]:
+        return ValueError
+
+    def _forget(self, key: str) -> None:
+        self.storage.pop(key, None)
+        self.expirations.pop(key, None)
+
+    def _current(self, key: str, now: float) -> int:
+        """The count of `key`'s window (0 once it has ended, and then forgotten)."""
+        if self.expirations.get(key, 0) <= now:
+            self._forget(key)
+            return 0
+        return self.storage[key]
+
+    def _sweep_if_due(self, now: float) -> None:
         if now >= self.next_sweep:
             self.next_sweep = now + self.SWEEP_SECONDS
-            self._MemoryStorage__expire_events()
+            for key in [k for k, end in self.expirations.items() if end <= now]:
+                self._forget(key)
+
+    def incr(self, key: str, expiry: float, amount: int = 1) -> int:
+        """Add `amount` to `key`'s count; a new window of `expiry` seconds starts at zero."""
+        with self.lock:
+            now = time.time()
+            self._sweep_if_due(now)
+            count = self._current(key, now) + amount
+            if count == amount:
+                self.expirations[key] = now + expiry
+            self.storage[key] = count
+            return count
+
+    def get(self, key: str) -> int:
+        with self.lock:
+            return self._current(key, time.time())
+
+    def get_expiry(self, key: str) -> float:
+        """When `key`'s window ends (now, when it has none)."""
+        return self.expirations.get(key, time.time())
+
+    def check(self) -> bool:
+        return True
+
+    def reset(self) -> int:
+        with self.lock:
+            count = len(self.storage)
+            self.storage.clear()
+            self.expirations.clear()
+            return count
+
+    def clear(self, key: str) -> None:
+        with self.lock:
+            self._forget(key)
 
 
 @dataclass(frozen=True)
@@ -54,7 +109,7 @@ class RateLimits:
 
 def init_rate_limits(app: Flask) -> None:
     uri = app.config["RATELIMIT_STORAGE_URI"]
-    storage = QuietMemoryStorage() if uri == "memory://" else storage_from_string(uri)
+    storage = storage_from_string("quiet-memory://" if uri == "memory://" else uri)
     app.extensions["registry_rate_limits"] = RateLimits(
         strategies.FixedWindowRateLimiter(storage), parse(app.config["API_RATE_LIMIT"])
     )

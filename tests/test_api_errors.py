@@ -113,3 +113,12 @@ def test_control_characters_in_field_names_are_escaped_and_storable(jp):
     again = jp.post("/api/v1/projects/batch", json=[body], headers={"Idempotency-Key": "nul-2"})
     assert again.status_code == 200
     assert again.get_json()["results"][0]["errors"][0]["field"] == "bad\\x00name"
+
+
+def test_problem_members_keep_their_order_and_text_as_is(jp):
+    """type, title, status, detail, errors: the order of RFC 9457 and of `problem()`, not
+    sorted (Flask 3 ignores JSON_SORT_KEYS; registry/json_provider.py keeps the order)."""
+    response = jp.post(URL, json=valid_project(**{"名前": "x"}))
+    assert assert_problem(response, 422)["errors"][0]["field"] == "名前"
+    assert list(json.loads(response.data)) == ["type", "title", "status", "detail", "errors"]
+    assert '"名前"'.encode() in response.data  # not escaped
