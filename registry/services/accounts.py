@@ -2,26 +2,24 @@
 
 from __future__ import annotations
 
-import re
 import secrets
 from functools import cache
 
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from registry import reference
 from registry.database import begin_write
 from registry.extensions import db
 from registry.models import USER_ROLES, Organisation, User
-
 from registry.services.errors import ValidationFailed
-from schemas.fields import country_from_code
+from registry.services.validation import load_collecting
+from schemas.accounts import OrganisationSchema, UserSchema
 
-ORG_REF = re.compile(r"^[A-Z]{2}-[A-Z0-9][A-Z0-9-]{0,96}$")
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-MIN_PASSWORD_LENGTH = 12
 # scrypt with werkzeug's default cost: a memory-hard hash, salted per password.
 PASSWORD_METHOD = "scrypt"
+
+_organisation_schema = OrganisationSchema()
+_user_schema = UserSchema()
 
 
 def _error(field: str, message: str, code: str) -> dict:
@@ -30,48 +28,15 @@ def _error(field: str, message: str, code: str) -> dict:
 
 def organisation_create(ref: str, name: str, country: str, org_type: str) -> Organisation:
     """A partner ministry. Raises ValidationFailed listing every problem."""
-    errors = []
-    ref = (ref or "").strip()
-    if not ORG_REF.match(ref):
-        errors.append(
-            _error(
-                "ref",
-                f"{ref!r} is not an IATI-style organisation ref: two-letter "
-                "country, a hyphen, then capitals, digits or hyphens "
-                "(for example JP-GOV-1).",
-                "invalid_ref",
-            )
-        )
-    elif db.session.scalar(select(Organisation.id).where(Organisation.ref == ref)):
-        errors.append(_error("ref", f"{ref!r} is already registered.", "not_unique"))
-    name = (name or "").strip()
-    if not 1 <= len(name) <= 300:
-        errors.append(
-            _error("name", "Must be between 1 and 300 characters long.", "invalid_length")
-        )
-    found = country_from_code(country)
-    if found is None:
-        errors.append(
-            _error(
-                "country",
-                f"{country!r} is not an ISO 3166-1 country code (for example JP, JPN or 392).",
-                "invalid_country",
-            )
-        )
-    types = reference.organisation_types()
-    if org_type not in types:
-        allowed = ", ".join(f"{code} {label}" for code, label in types.items())
-        errors.append(
-            _error(
-                "type",
-                f"{org_type!r} is not an IATI OrganisationType code; allowed: {allowed}.",
-                "invalid_choice",
-            )
-        )
+    data, errors = load_collecting(
+        _organisation_schema, {"ref": ref, "name": name, "country": country, "type": org_type}
+    )
+    if "ref" in data and organisation_by_ref(data["ref"]) is not None:
+        errors.append(_error("ref", f"{data['ref']!r} is already registered.", "not_unique"))
     if errors:
         raise ValidationFailed(errors)
     begin_write()
-    organisation = Organisation(ref=ref, name=name, country=found.alpha_2, type=org_type)
+    organisation = Organisation(**data)
     db.session.add(organisation)
     db.session.commit()
     return organisation
@@ -91,43 +56,34 @@ def user_create(email: str, role: str, password: str, organisation_ref: str | No
 
     Raises ValidationFailed listing every problem.
     """
-    errors = []
-    email = (email or "").strip().lower()
-    if not EMAIL.match(email) or len(email) > 254:
-        errors.append(_error("email", f"{email!r} is not an email address.", "invalid_email"))
-    elif db.session.scalar(select(User.id).where(func.lower(User.email) == email)):
-        errors.append(_error("email", f"{email!r} already has an account.", "not_unique"))
-    if role not in USER_ROLES:
+    data, errors = load_collecting(
+        _user_schema,
+        {
+            "email": email,
+            "role": role,
+            "password": password,
+            "organisation": organisation_ref or None,
+        },
+    )
+    if "email" in data and db.session.scalar(
+        select(User.id).where(func.lower(User.email) == data["email"])
+    ):
+        errors.append(_error("email", f"{data['email']!r} already has an account.", "not_unique"))
+    organisation = organisation_by_ref(data["organisation"]) if data.get("organisation") else None
+    if data.get("organisation") and organisation is None:
         errors.append(
             _error(
-                "role",
-                f"{role!r} is not a role; allowed: {', '.join(USER_ROLES)}.",
-                "invalid_choice",
+                "organisation", f"No organisation has ref {data['organisation']!r}.", "not_found"
             )
         )
-    if len(password or "") < MIN_PASSWORD_LENGTH:
-        errors.append(
-            _error(
-                "password", f"Must be at least {MIN_PASSWORD_LENGTH} characters long.", "too_short"
-            )
-        )
-    organisation = None
-    if organisation_ref:
-        organisation = organisation_by_ref(organisation_ref)
-        if organisation is None:
-            errors.append(
-                _error(
-                    "organisation", f"No organisation has ref {organisation_ref!r}.", "not_found"
-                )
-            )
     if errors:
         raise ValidationFailed(errors)
     begin_write()
     user = User(
-        email=email,
-        role=role,
+        email=data["email"],
+        role=data["role"],
         organisation_id=organisation.id if organisation else None,
-        password_hash=generate_password_hash(password, method=PASSWORD_METHOD),
+        password_hash=generate_password_hash(data["password"], method=PASSWORD_METHOD),
     )
     db.session.add(user)
     db.session.commit()

@@ -17,11 +17,14 @@ from registry.models.types import utcnow
 from registry.services import accounts
 from registry.services.actors import MINISTRY, Actor
 from registry.services.errors import NotFound, ValidationFailed
+from registry.services.validation import load_collecting
+from schemas.accounts import TokenIssueSchema
 
 PREFIX = "ipr"
-SCOPES = ("read", "write")
 # Recording every use would make every API call a write; a minute's precision is enough.
 LAST_USED_PRECISION = timedelta(seconds=60)
+
+_issue_schema = TokenIssueSchema()
 
 
 def _hash(secret: str) -> str:
@@ -42,58 +45,29 @@ def token_issue(
     scope: str = "write",
     expires_days: int | None = None,
 ) -> IssuedToken:
-    """A new token for a ministry or for a person. Raises ValidationFailed."""
-    errors = []
-    if (org_ref is None) == (user_email is None):
-        errors.append(
-            {
-                "field": "owner",
-                "message": "Give exactly one of an organisation ref or a user's email.",
-                "code": "invalid_choice",
-            }
-        )
-    organisation = accounts.organisation_by_ref(org_ref) if org_ref else None
-    if org_ref and organisation is None:
-        errors.append(
-            {
-                "field": "org",
-                "message": f"No organisation has ref {org_ref!r}.",
-                "code": "not_found",
-            }
-        )
-    user = (
-        db.session.scalar(select(User).where(User.email == user_email.strip().lower()))
-        if user_email
-        else None
+    """A new token for a ministry or for a person. Raises ValidationFailed listing every
+    problem."""
+    given = {
+        "org": org_ref,
+        "user": user_email,
+        "name": name,
+        "scope": scope,
+        "expires_days": expires_days,
+    }
+    data, errors = load_collecting(
+        _issue_schema, {key: value for key, value in given.items() if value is not None}
     )
-    if user_email and user is None:
-        errors.append(
-            {"field": "user", "message": f"No user has email {user_email!r}.", "code": "not_found"}
-        )
-    if scope not in SCOPES:
-        errors.append(
-            {
-                "field": "scope",
-                "message": f"{scope!r} is not a scope; allowed: read, write.",
-                "code": "invalid_choice",
-            }
-        )
-    if expires_days is not None and not 1 <= expires_days <= 3650:
-        errors.append(
-            {
-                "field": "expires_days",
-                "message": "Must be between 1 and 3650 days.",
-                "code": "out_of_range",
-            }
-        )
+    organisation, user, problems = _owner(data.get("org"), data.get("user"))
+    errors.extend(problems)
     if errors:
         raise ValidationFailed(errors)
     begin_write()
     secret = secrets.token_urlsafe(32)
+    expires_days = data["expires_days"]
     token = ApiToken(
-        name=name[:100],
+        name=data["name"],
         secret_hash=_hash(secret),
-        scope=scope,
+        scope=data["scope"],
         organisation_id=organisation.id if organisation else None,
         user_id=user.id if user else None,
         expires_at=utcnow() + timedelta(days=expires_days) if expires_days else None,
@@ -101,6 +75,27 @@ def token_issue(
     db.session.add(token)
     db.session.commit()
     return IssuedToken(token, f"{PREFIX}_{token.id}_{secret}")
+
+
+def _owner(org_ref: str | None, email: str | None) -> tuple[Organisation | None, User | None, list]:
+    """The ministry and the person a token is for (normalised ref and email), and the
+    problems of those that do not exist."""
+    problems = []
+    organisation = accounts.organisation_by_ref(org_ref) if org_ref else None
+    if org_ref and organisation is None:
+        problems.append(
+            {
+                "field": "org",
+                "message": f"No organisation has ref {org_ref!r}.",
+                "code": "not_found",
+            }
+        )
+    user = db.session.scalar(select(User).where(User.email == email)) if email else None
+    if email and user is None:
+        problems.append(
+            {"field": "user", "message": f"No user has email {email!r}.", "code": "not_found"}
+        )
+    return organisation, user, problems
 
 
 def token_list() -> list[ApiToken]:
