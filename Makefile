@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/test
 
-.PHONY: run test test-sqlite test-postgres bench install clean
+.PHONY: run test test-sqlite test-postgres lint bench install clean
 
 # Install into .venv whenever the requirements change.
 $(BIN)/.installed: requirements.txt requirements-test.txt
@@ -40,6 +40,10 @@ test-postgres: install
 	else \
 		echo "SKIPPED: PostgreSQL is not reachable at $(PG_TEST_URL); set PG_TEST_URL to run the suite on it." >&2; \
 	fi
+
+## make lint: install, then ruff's lint rules and formatting check (tests/test_lint.py runs both too)
+lint: install
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
 
 ## make bench: the registry against a bare Flask route, Datasette and sqlite3 (see benchmarks/README.md)
 # benchmarks/run.py builds and re-runs itself in its own venv (benchmarks/.venv).

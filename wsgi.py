@@ -1,5 +1,5 @@
 """What gunicorn and `flask --app wsgi` serve: the registry built from the environment."""
 
-from registry import create_app
+from registry.app import create_app
 
 app = create_app()

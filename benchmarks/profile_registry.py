@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import run as bench  # noqa: E402  (benchmarks/run.py)
+import run as bench
 
 
 def show(profile: cProfile.Profile, top: int) -> None:
@@ -91,8 +91,9 @@ def main() -> int:
                 client.get(url, headers=auth)
             profile.disable()
             elapsed = time.perf_counter() - began
+            cache = "list cache off" if args.no_cache else "served from the list cache"
             print(
-                f"\nLIST {url} ({'list cache off' if args.no_cache else 'served from the list cache'}): "
+                f"\nLIST {url} ({cache}): "
                 f"{plain * 1000:.2f} ms a request in one thread "
                 f"({1 / plain:.0f}/s); {elapsed / args.requests * 1000:.2f} ms under cProfile\n"
             )

@@ -23,6 +23,7 @@ missed target exit 1. Only 127.0.0.1 is contacted (and PyPI by pip, to build the
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import hashlib
 import http.client
@@ -41,7 +42,6 @@ import sys
 import tempfile
 import threading
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -376,10 +376,8 @@ class RssSampler:
     def _sample(self) -> dict[int, int]:
         rss = {}
         for process in self.processes:
-            try:
+            with contextlib.suppress(self.psutil.Error):
                 rss[process.pid] = process.memory_info().rss
-            except self.psutil.Error:
-                pass
         return rss
 
     def _run(self) -> None:
@@ -1102,7 +1100,9 @@ def run(args, work: Path, servers: Servers) -> dict:
 def main() -> int:
     args = parse_args()
     if not in_venv():
-        if sys.version_info < (3, 11):
+        # Not outdated: this runs under whatever Python started the script, before the venv
+        # exists, and that interpreter is the one the venv is built with.
+        if sys.version_info < (3, 11):  # noqa: UP036
             sys.exit("Python 3.11 or later is needed (the registry's version).")
         ensure_venv()
         os.execv(str(VENV_PYTHON), [str(VENV_PYTHON), str(Path(__file__).resolve()), *sys.argv[1:]])

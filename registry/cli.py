@@ -1,4 +1,5 @@
-"""Flask commands: `seed …` and `accounts …` (tokens and screening join later)."""
+"""Flask commands: `seed`, `accounts`, `tokens` and `screening`, each a thin call of a service
+(long ones with a progress bar)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,17 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
-from registry.models import USER_ROLES
-from registry.services import accounts, idempotency, listing, screening, seeding, tokens
+from registry import reference
+from registry.services import (
+    accounts,
+    derived,
+    idempotency,
+    listing,
+    screening,
+    seeding,
+    tokens,
+    vendors,
+)
 from registry.services.actors import Actor
 from registry.services.errors import NotFound, ValidationFailed
 
@@ -71,6 +81,26 @@ def seed_synthetic(count: int, random_seed: int):
     click.echo(f"{written} synthetic projects written.")
 
 
+@seed_cli.command("rebuild-derived")
+@click.option(
+    "--all",
+    "everything",
+    is_flag=True,
+    help="Rewrite every project, not only those rendered by another version.",
+)
+def seed_rebuild_derived(everything: bool):
+    """Re-render the stored API documents and CSV cells written by another render version
+    (after upgrading pycountry, editing seed/reference/, or changing the renderers)."""
+    total = (
+        derived.stale_count()
+        if not everything
+        else listing.project_count({"include_withdrawn": True}, Actor.system("rebuild derived"))
+    )
+    with click.progressbar(length=total, label="Derived text", file=sys.stderr) as bar:
+        written = derived.derived_rebuild(everything=everything, progress=bar.update)
+    click.echo(f"{written} projects re-rendered with render version {derived.render_version()}.")
+
+
 @accounts_cli.command("create-org")
 @click.option("--ref", required=True, help="IATI-style organisation ref, e.g. JP-GOV-1.")
 @click.option("--name", required=True, help="The ministry's name.")
@@ -88,7 +118,10 @@ def create_org(ref: str, name: str, country: str, org_type: str):
 @accounts_cli.command("create-user")
 @click.argument("email")
 @click.option(
-    "--role", required=True, type=click.Choice(USER_ROLES), help="What the person may do."
+    "--role",
+    required=True,
+    type=click.Choice(reference.vocabulary("user_roles")),
+    help="What the person may do.",
 )
 @click.option("--org", "org_ref", default=None, help="The ministry the person belongs to.")
 @click.option(
@@ -134,7 +167,12 @@ def demo_accounts():
     default=None,
     help="Days until it expires (default: never).",
 )
-@click.option("--scope", type=click.Choice(tokens.SCOPES), default="write", show_default=True)
+@click.option(
+    "--scope",
+    type=click.Choice(reference.vocabulary("token_scopes")),
+    default="write",
+    show_default=True,
+)
 def tokens_issue(org_ref, user_email, name, expires_days, scope):
     """Issue a token; it is printed once, as the last line."""
     try:
@@ -194,9 +232,10 @@ def tokens_revoke(token_id: int):
 @screening_cli.command("rerun")
 def screening_rerun():
     """Screen every project again after the rules or lists changed; report what changed."""
-    total = listing.project_count({"include_withdrawn": True}, Actor.system("screening rerun"))
+    actor = Actor.system("screening rerun")
+    total = listing.project_count({"include_withdrawn": True}, actor)
     with click.progressbar(length=total, label="Screening", file=sys.stderr) as bar:
-        report = screening.screening_rerun(progress=bar.update)
+        report = screening.screening_rerun(actor, progress=bar.update)
     click.echo(
         f"Ruleset {report.ruleset_version}: {report.screened} projects screened, "
         f"{len(report.changed)} changed, {report.reopened} reviews reopened."
@@ -216,15 +255,22 @@ def screening_rerun():
     "categories",
     multiple=True,
     required=True,
-    type=click.Choice(screening.VENDOR_CATEGORIES),
+    type=click.Choice(reference.vocabulary("vendor_categories")),
     help="What it supplies (repeat).",
 )
 @click.option("--source", required=True, help="The listing it comes from, with its date.")
 def screening_add_vendor(name, aliases, country, categories, source):
     """Add a vendor of concern; run `screening rerun` to re-flag existing projects."""
     try:
-        entry = screening.vendor_add(
-            name, list(aliases), country, list(categories), source, Actor.system("cli add-vendor")
+        entry = vendors.vendor_add(
+            {
+                "name": name,
+                "aliases": list(aliases),
+                "country": country,
+                "categories": list(categories),
+                "source": source,
+            },
+            Actor.system("cli add-vendor"),
         )
     except ValidationFailed as error:
         raise _fail(error) from None

@@ -57,10 +57,11 @@ def track_data_changes(engine: Engine) -> None:
     """Raise `data_version.value` in every transaction that changed tracked data.
 
     Any INSERT, UPDATE or DELETE through this engine (ORM or Core, one row or many) that
-    touched a row of a tracked table marks its connection, and so does any such statement written as SQL
-    text (whatever its table: raising the counter needlessly is harmless); at COMMIT the counter is raised as the last
-    statement of that same transaction. So the version and the data it stands for
-    become visible together, and a reader that sees version N sees all changes up to N.
+    touched a row of a tracked table marks its connection, and so does any such statement
+    written as SQL text (whatever its table: raising the counter needlessly is harmless);
+    at COMMIT the counter is raised as the last statement of that same transaction. So the
+    version and the data it stands for become visible together, and a reader that sees
+    version N sees all changes up to N.
     The counter row is locked only between that UPDATE and the COMMIT.
     """
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, Response, json, render_template, request
+from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.http import HTTP_STATUS_CODES
 
 from registry.services.errors import (
     Conflict,
@@ -65,8 +67,6 @@ def problem(
     headers: dict | None = None,
 ) -> Response:
     """A problem+json response."""
-    from werkzeug.http import HTTP_STATUS_CODES
-
     body = {
         "type": PROBLEM_TYPE + (slug or _SLUGS.get(status, str(status))),
         "title": title or HTTP_STATUS_CODES.get(status, "Error"),
@@ -132,8 +132,6 @@ def handle_unexpected(error: Exception):
 
 
 def _html(status: int, detail: str):
-    from flask_babel import gettext as _
-
     titles = {
         400: _("Bad request"),
         403: _("Not allowed"),

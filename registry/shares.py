@@ -25,3 +25,10 @@ def share_of(cents: int, *basis_points: int) -> Decimal:
     for bp in basis_points:
         amount = amount * bp / WHOLE
     return amount
+
+
+def share_percentages(entries: list[dict]) -> list[tuple[str, Decimal]]:
+    """(code, percentage) of each entry, by the same rule (for exports and their tests)."""
+    return [
+        (e["code"], Decimal(bp) / 100) for e, bp in zip(entries, shares_bp(entries), strict=True)
+    ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from marshmallow import RAISE, Schema
 
 from schemas.fields import Problem
@@ -13,7 +15,7 @@ class StrictSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    error_messages = {
+    error_messages: ClassVar[dict[str, str]] = {
         "unknown": Problem(
             "Unknown field; remove it (see the schema for the allowed fields).", "unknown_field"
         ),

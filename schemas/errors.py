@@ -10,7 +10,8 @@ def printable(text: str) -> str:
 
 
 def flatten(messages, path: str = "") -> list[dict[str, str]]:
-    """`{"sectors": {1: {"code": [msg]}}}` → `[{"field": "sectors[1].code", ...}]`, in input order."""
+    """`{"sectors": {1: {"code": [msg]}}}` → `[{"field": "sectors[1].code", ...}]`,
+    in input order."""
     out: list[dict[str, str]] = []
     if isinstance(messages, dict):
         for key, value in messages.items():

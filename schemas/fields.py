@@ -15,6 +15,8 @@ import pycountry
 from marshmallow import ValidationError, fields
 
 from registry import reference
+from registry.formats import decimal_text
+from registry.names import country_from_code
 
 # marshmallow's own error keys → our codes.
 _CODES = {
@@ -31,7 +33,7 @@ class Problem(str):
 
     code: str
 
-    def __new__(cls, message: str, code: str) -> "Problem":
+    def __new__(cls, message: str, code: str) -> Problem:
         obj = super().__new__(cls, message)
         obj.code = code
         return obj
@@ -81,17 +83,30 @@ def _json_type(value) -> str:
 
 
 class Text(Coded, fields.Field):
-    """A string with a length range; optionally no surrounding whitespace or some characters."""
+    """A string with a length range; optionally no surrounding whitespace or some characters.
+
+    `strip` trims surrounding whitespace before the checks (free text typed into a form)."""
 
     _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
-    def __init__(self, min_length=0, max_length=None, forbidden="", strict_whitespace=False, **kw):
+    def __init__(
+        self,
+        min_length=0,
+        max_length=None,
+        forbidden="",
+        strict_whitespace=False,
+        strip=False,
+        **kw,
+    ):
         super().__init__(**kw)
         self.min_length, self.max_length = min_length, max_length
         self.forbidden, self.strict_whitespace = forbidden, strict_whitespace
+        self.strip = strip
 
     def _deserialize(self, value, attr, data, **kwargs):
         _expect(value, str, "a string")
+        if self.strip:
+            value = value.strip()
         if self._CONTROL.search(value):
             fail("Must not contain control characters.", "invalid_characters")
         if self.strict_whitespace and value != value.strip():
@@ -133,24 +148,6 @@ class Choice(Coded, fields.Field):
                 f"{value!r} is not allowed; must be one of: {', '.join(allowed)}.", "invalid_choice"
             )
         return value
-
-
-def country_from_code(value) -> "pycountry.db.Country | None":
-    """Look up an ISO 3166-1 country by alpha-2, alpha-3 or numeric code, in any case."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        value = str(value)
-    if not isinstance(value, str):
-        return None
-    text = value.strip()
-    if text.isdigit() and len(text) <= 3:
-        return pycountry.countries.get(numeric=text.zfill(3))
-    if len(text) == 2 and text.isalpha():
-        return pycountry.countries.get(alpha_2=text.upper())
-    if len(text) == 3 and text.isalpha():
-        return pycountry.countries.get(alpha_3=text.upper())
-    return None
 
 
 class CountryCode(Coded, fields.Field):
@@ -240,12 +237,6 @@ class Number(Coded, fields.Field):
         return None if value is None else decimal_text(value)
 
 
-def decimal_text(value: Decimal) -> str:
-    """A decimal as plain text without exponent or trailing zeros (`33.30` → `33.3`)."""
-    text = format(Decimal(value).normalize(), "f")
-    return text
-
-
 class Boolean(Coded, fields.Field):
     """A JSON boolean, and nothing that merely looks like one."""
 
@@ -313,3 +304,21 @@ class ServerOwned(fields.Field):
 
     def _serialize(self, value, attr, obj, **kwargs):
         return value
+
+
+class Choices(Coded, fields.Field):
+    """One or more distinct codes from a vocabulary, checked as a whole list."""
+
+    def __init__(self, vocabulary: str, **kw):
+        super().__init__(**kw)
+        self.vocabulary = vocabulary
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        allowed = reference.vocabulary(self.vocabulary)
+        if (
+            not isinstance(value, list)
+            or not value
+            or any(not isinstance(v, str) or v not in allowed for v in value)
+        ):
+            fail(f"Give one or more of: {', '.join(allowed)}.", "invalid_choice")
+        return list(dict.fromkeys(value))

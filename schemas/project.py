@@ -8,6 +8,7 @@ from decimal import Decimal
 import pycountry
 from marshmallow import ValidationError, fields, validates_schema
 
+from registry.formats import decimal_text
 from schemas.base import StrictSchema
 from schemas.fields import (
     Boolean,
@@ -22,7 +23,6 @@ from schemas.fields import (
     SectorCode,
     ServerOwned,
     Text,
-    decimal_text,
     fail,
 )
 
@@ -32,7 +32,8 @@ SERVER_OWNED = ("id", "reporting_org", "version", "created_at", "updated_at", "s
 
 
 def latest_date_today() -> dt.date:
-    """The latest calendar date anywhere on Earth now (UTC+14), so no partner's today is 'future'."""
+    """The latest calendar date anywhere on Earth now (UTC+14), so no partner's today is
+    'future'."""
     return (dt.datetime.now(dt.UTC) + dt.timedelta(hours=14)).date()
 
 
@@ -49,7 +50,8 @@ class SectorShareSchema(_ShareSchema):
 
 
 class Shares(List):
-    """A list of `{code, percentage}`: distinct codes; percentages on all or none, summing to 100."""
+    """A list of `{code, percentage}`: distinct codes; percentages on all or none,
+    summing to 100."""
 
     def _deserialize(self, value, attr, data, **kwargs):
         shares = super()._deserialize(value, attr, data, **kwargs)
@@ -108,8 +110,8 @@ class DatesSchema(StrictSchema):
             if value and value > latest:
                 errors.setdefault(key, []).append(
                     Problem(
-                        f"{value.isoformat()} is in the future; actual dates record what has happened "
-                        "(use planned dates for the future).",
+                        f"{value.isoformat()} is in the future; actual dates record what has "
+                        "happened (use planned dates for the future).",
                         "future_date",
                     )
                 )
@@ -196,7 +198,7 @@ class ProjectSchema(StrictSchema):
             raise ValidationError({"locations": errors})
 
 
-def _subdivision_problem(code, countries: list[str]) -> "Problem | str":
+def _subdivision_problem(code, countries: list[str]) -> Problem | str:
     """The normalised subdivision code, or a Problem saying what is wrong with it."""
     if not isinstance(code, str):
         return Problem(
@@ -210,8 +212,8 @@ def _subdivision_problem(code, countries: list[str]) -> "Problem | str":
         )
     if countries and subdivision.country_code not in countries:
         return Problem(
-            f"{subdivision.code} ({subdivision.name}) is in {subdivision.country_code}, which is not "
-            f"a recipient country of this project ({', '.join(countries)}).",
+            f"{subdivision.code} ({subdivision.name}) is in {subdivision.country_code}, "
+            f"which is not a recipient country of this project ({', '.join(countries)}).",
             "subdivision_country",
         )
     return subdivision.code

@@ -69,10 +69,16 @@ class Timestamp(Coded, fields.Field):
 
 
 class Limit(Coded, fields.Field):
+    """A page size from 1 to `maximum` (a number, or its text in a query string)."""
+
+    def __init__(self, maximum: int = MAX_LIMIT, **kw):
+        super().__init__(**kw)
+        self.maximum = maximum
+
     def _deserialize(self, value, attr, data, **kwargs):
         text = str(value).strip()
-        if not text.isdigit() or not 1 <= int(text) <= MAX_LIMIT:
-            fail(f"Must be a whole number from 1 to {MAX_LIMIT}; got {value!r}.", "out_of_range")
+        if isinstance(value, bool) or not text.isdigit() or not 1 <= int(text) <= self.maximum:
+            fail(f"Must be a whole number from 1 to {self.maximum}; got {value!r}.", "out_of_range")
         return int(text)
 
 

@@ -12,7 +12,7 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 
-from registry import create_app
+from registry.app import create_app
 from registry.config import normalise_database_url
 from registry.extensions import db
 from registry.services import accounts, seeding, tokens

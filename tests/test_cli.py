@@ -8,7 +8,7 @@ from werkzeug.security import check_password_hash
 
 from registry.extensions import db
 from registry.models import Organisation, Project, ProjectVersion, User
-from registry.services import projects, tokens
+from registry.services import documents, projects, tokens
 
 
 @pytest.fixture
@@ -125,7 +125,7 @@ def test_seed_synthetic_writes_valid_projects(cli):
     assert db.session.scalar(select(func.count(ProjectVersion.id))) == 250
     # Each record passes the same validation as a ministry's submission.
     for project in db.session.scalars(select(Project).limit(50)):
-        record = projects.project_record(project)
+        record = documents.project_record(project)
         record["identifier"] = record["identifier"] + "-copy"
         projects.project_validate(record)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-from registry import create_app
+from registry.app import create_app
 from registry.config import ConfigError, normalise_database_url
 from registry.extensions import db
 

@@ -20,7 +20,7 @@ def test_concurrent_creates_all_succeed(app, ministry):
             try:
                 barrier.wait()
                 projects.project_create(valid_project(identifier=f"JP-GOV-1-C-{n}"), ministry)
-            except Exception as error:  # noqa: BLE001 - collected and asserted below
+            except Exception as error:
                 errors.append(error)
             finally:
                 db.session.remove()

@@ -8,9 +8,11 @@ from sqlalchemy import select, text
 from registry.database import data_version
 from registry.extensions import db
 from registry.models import Project, ReviewDecision
-from registry.services import projects, screening, seeding
+from registry.project_view import ProjectView
+from registry.services import projects, reviews, screening, seeding, vendors
 from registry.services.actors import Actor
 from registry.services.errors import PermissionDenied, ValidationFailed
+from registry.services.history import project_history
 from tests.conftest import valid_project
 
 REVIEWER = Actor(label="rev@example.org", role="reviewer")
@@ -18,7 +20,9 @@ ADMIN = Actor(label="admin@example.org", role="admin")
 
 
 def codes(project) -> set[str]:
-    return {f.code for f in project.flags}
+    """Flag codes of a ProjectView (what services return) or of a Project row."""
+    flags = project.screening.flags if isinstance(project, ProjectView) else project.flags
+    return {f.code for f in flags}
 
 
 def test_flags_written_with_create(app, ministry):
@@ -50,20 +54,20 @@ def test_every_flag_appears_in_the_demo_data(app):
 
 
 def _decide(project, status="cleared", note="Checked the supply contract."):
-    return screening.review_decide(project.id, status, note, REVIEWER)
+    return reviews.review_decide(project.id, {"status": status, "note": note}, REVIEWER)
 
 
 def test_only_reviewers_decide_and_decisions_need_a_note(app, ministry):
     project = projects.project_create(valid_project(maritime_activities=["bathymetry"]), ministry)
     for actor in (ministry, ADMIN, Actor(label="d", role="diplomat")):
         with pytest.raises(PermissionDenied):
-            screening.review_decide(project.id, "cleared", "ok", actor)
+            reviews.review_decide(project.id, {"status": "cleared", "note": "ok"}, actor)
     with pytest.raises(ValidationFailed) as caught:
-        screening.review_decide(project.id, "approved", " ", REVIEWER)
+        reviews.review_decide(project.id, {"status": "approved", "note": " "}, REVIEWER)
     assert {e["field"] for e in caught.value.errors} == {"status", "note"}
     decided = _decide(project)
     assert decided.review_status == "cleared" and decided.version == 2
-    history = projects.project_history(project.id, REVIEWER)
+    history = project_history(project.id, REVIEWER)
     assert history[-1]["action"] == "review"
     assert {"field": "security.review_status", "old": "pending", "new": "cleared"} in history[-1][
         "changes"
@@ -87,7 +91,7 @@ def test_adding_a_vendor_of_concern_reopens_a_cleared_review(app, ministry):
     updated = projects.project_update(project.id, record, ministry, expected_version=2)
     assert updated.review_status == "pending"
     assert "HIGH_RISK_VENDOR" in codes(updated)
-    entry = projects.project_history(project.id, REVIEWER)[-1]
+    entry = project_history(project.id, REVIEWER)[-1]
     assert entry["note"].startswith("Review reopened: the flags changed after the cleared decision")
     assert {"field": "security.review_status", "old": "cleared", "new": "pending"} in entry[
         "changes"
@@ -128,10 +132,10 @@ def test_review_queue_oldest_first(app, ministry):
         ministry,
     )
     projects.project_create(valid_project(identifier="C", maritime_activities=[]), ministry)
-    assert [p.id for p in screening.review_queue()] == [first.id, second.id]
+    assert [p.id for p in reviews.review_queue(ADMIN)] == [first.id, second.id]
     _decide(first)
-    assert [p.id for p in screening.review_queue()] == [second.id]
-    assert [p.id for p in screening.review_queue("cleared")] == [first.id]
+    assert [p.id for p in reviews.review_queue(ADMIN)] == [second.id]
+    assert [p.id for p in reviews.review_queue(ADMIN, {"status": "cleared"})] == [first.id]
 
 
 def test_rerun_after_vendor_list_change_reflags_exactly_the_affected(app, ministry):
@@ -152,16 +156,18 @@ def test_rerun_after_vendor_list_change_reflags_exactly_the_affected(app, minist
     )
     _decide(cleared)
     untouched = projects.project_create(valid_project(identifier="OTHER"), ministry)
-    assert screening.screening_rerun().changed == []  # nothing changed yet
-    screening.vendor_add(
-        "Nordwind Optics",
-        ["Nordwind"],
-        "RU",
-        ["surveillance"],
-        "Admin decision of 2026-11-24",
+    assert screening.screening_rerun(ADMIN).changed == []  # nothing changed yet
+    vendors.vendor_add(
+        {
+            "name": "Nordwind Optics",
+            "aliases": ["Nordwind"],
+            "country": "RU",
+            "categories": ["surveillance"],
+            "source": "Admin decision of 2026-11-24",
+        },
         ADMIN,
     )
-    report = screening.screening_rerun()
+    report = screening.screening_rerun(ADMIN)
     assert sorted(report.changed) == sorted([affected.id, cleared.id])
     assert report.added == {"HIGH_RISK_VENDOR": 2} and report.reopened == 1
     db.session.expire_all()
@@ -169,7 +175,7 @@ def test_rerun_after_vendor_list_change_reflags_exactly_the_affected(app, minist
     assert db.session.get(Project, untouched.id).version == 1
     version_before = data_version()
     db.session.rollback()
-    again = screening.screening_rerun()
+    again = screening.screening_rerun(ADMIN)
     assert again.changed == [] and again.screened == 3
     assert db.session.get(Project, untouched.id).ruleset_version == report.ruleset_version
     db.session.rollback()
@@ -178,9 +184,18 @@ def test_rerun_after_vendor_list_change_reflags_exactly_the_affected(app, minist
 
 def test_vendor_add_validation_and_permission(app):
     with pytest.raises(PermissionDenied):
-        screening.vendor_add("Nordwind", [], None, ["telecom"], "x", REVIEWER)
+        vendors.vendor_add({"name": "Nordwind", "categories": ["telecom"], "source": "x"}, REVIEWER)
     with pytest.raises(ValidationFailed) as caught:
-        screening.vendor_add("N", ["ab"], "XX", ["weapons"], "", ADMIN)
+        vendors.vendor_add(
+            {
+                "name": "N",
+                "aliases": ["ab"],
+                "country": "XX",
+                "categories": ["weapons"],
+                "source": "",
+            },
+            ADMIN,
+        )
     assert {e["field"] for e in caught.value.errors} == {
         "name",
         "aliases",
@@ -215,6 +230,6 @@ def test_screening_cli(app):
 
 def test_synthetic_data_is_screened(app):
     seeding.synthetic_generate(300, seed=3)
-    report = screening.screening_rerun()
+    report = screening.screening_rerun(ADMIN)
     assert report.screened == 300 and report.changed == []
     assert db.session.scalar(text("SELECT COUNT(*) FROM project_flags")) > 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
-from registry.services import projects
+from registry.services import projects, reviews
 from tests.conftest import valid_project
 from tests.test_web_pages import _sign_in, _user
 
@@ -68,11 +68,12 @@ def test_export_page_previews_first_rows(client, ministry):
 
 
 def test_reviewers_export_codes_never_notes(client, ministry):
-    from registry.services import screening
     from registry.services.actors import Actor
 
     project = projects.project_create(valid_project(maritime_activities=["bathymetry"]), ministry)
-    screening.review_decide(project.id, "cleared", "Secret reasoning.", Actor("r", "reviewer"))
+    reviews.review_decide(
+        project.id, {"status": "cleared", "note": "Secret reasoning."}, Actor("r", "reviewer")
+    )
     _sign_in(client, _user("reviewer"))
     response = client.get("/exports/projects.csv")
     assert response.status_code == 200

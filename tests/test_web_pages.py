@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from registry import create_app
 from registry.access import access_of
+from registry.app import create_app
 from registry.services import accounts, projects
 from tests.conftest import valid_project
 

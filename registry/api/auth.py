@@ -9,6 +9,7 @@ from __future__ import annotations
 from functools import wraps
 
 from flask import request
+from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import Forbidden, Unauthorized
 
 from registry.limits import count_api_request
@@ -60,6 +61,4 @@ def current_actor():
 
 
 def _challenge():
-    from werkzeug.datastructures import WWWAuthenticate
-
     return WWWAuthenticate("bearer", {"realm": "registry"})

@@ -62,6 +62,7 @@ def documenter(blp: Blueprint):
         if_match=False,
         conditional_get=False,
         merge_patch=False,
+        csv=None,
     ):
         def decorator(view):
             parameters = []
@@ -95,6 +96,13 @@ def documenter(blp: Blueprint):
             response_headers = {name: HEADER_DOCS[name] for name in headers}
             if idempotent:
                 response_headers["Idempotent-Replayed"] = HEADER_DOCS["Idempotent-Replayed"]
+            if csv is not None:  # a CSV download: its 200 is text/csv, described by `csv`
+                extra["responses"] = {
+                    "200": {
+                        "description": csv,
+                        "content": {"text/csv": {"schema": {"type": "string"}}},
+                    }
+                }
             view = blp.doc(**extra)(view)
             for code in errors:
                 error_headers = None

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from flask import request
 from flask_smorest import Blueprint
-from marshmallow import RAISE, fields, validate
+from marshmallow import RAISE
 
-from registry import exports
 from registry.api.auth import current_actor, token_required
 from registry.api.docs import documenter
-from registry.services import summaries
-from schemas.query import Flag, ProjectFilterSchema
+from registry.csv_cells import export_stem, safe_rows
+from registry.exports import csv_response
+from registry.services import exports, summaries
+from schemas.exports import ProjectExportArgsSchema, SummaryExportArgsSchema
 
 blp = Blueprint(
     "exports",
@@ -21,64 +22,34 @@ blp = Blueprint(
 document = documenter(blp)
 
 
-class ProjectExportArgsSchema(ProjectFilterSchema):
-    explode = fields.String(load_default="project", validate=validate.OneOf(exports.SHAPES))
-    excel = Flag(load_default=False)
-
-
 @blp.route("/projects.csv", methods=["GET"])
 @token_required()
 @blp.arguments(ProjectExportArgsSchema(), location="query", unknown=RAISE, as_kwargs=False)
-@blp.doc(
-    security=[{"bearerAuth": []}],
-    responses={
-        "200": {
-            "description": "CSV, one row per project (or per country or sector share with explode=).",
-            "content": {"text/csv": {"schema": {"type": "string"}}},
-        }
-    },
+@document(
+    200,
+    None,
+    errors=(401, 403, 422, 429),
+    csv="CSV, one row per project (or per country or sector share with explode=).",
 )
-@document(200, None, errors=(401, 403, 422, 429))
 def export_projects(args):
     """Every project matching the filters, as CSV (see the README for the columns)."""
     shape = args["explode"]
     rows = exports.project_rows(args, current_actor(), shape, request.host_url.rstrip("/"))
-    return exports.csv_response(rows, exports.project_export_stem(shape), excel=args["excel"])
-
-
-class SummaryExportArgsSchema(ProjectFilterSchema):
-    group_by = fields.List(
-        fields.String(),
-        required=True,
-        metadata={
-            "description": "One or more of "
-            + ", ".join(summaries.DIMENSIONS)
-            + " (repeat, or comma-separate)."
-        },
-    )
-    convert_to = fields.String(
-        validate=validate.Length(equal=3),
-        metadata={"description": "Add a converted amount with the registry's rates table."},
-    )
-    excel = Flag(load_default=False)
+    return csv_response(rows, export_stem(shape), excel=args["excel"])
 
 
 @blp.route("/summary.csv", methods=["GET"])
 @token_required()
 @blp.arguments(SummaryExportArgsSchema(), location="query", unknown=RAISE, as_kwargs=False)
-@blp.doc(
-    security=[{"bearerAuth": []}],
-    responses={
-        "200": {
-            "description": "CSV: project counts and amounts per group and currency.",
-            "content": {"text/csv": {"schema": {"type": "string"}}},
-        }
-    },
+@document(
+    200,
+    None,
+    errors=(401, 403, 422, 429),
+    csv="CSV: project counts and amounts per group and currency.",
 )
-@document(200, None, errors=(401, 403, 422, 429))
 def export_summary(args):
     """Counts and sums per group and currency (never added across currencies)."""
     stem, header, rows = summaries.summary_table(
         args, current_actor(), args["group_by"], args.get("convert_to")
     )
-    return exports.csv_response(exports.safe_rows(header, rows), stem, excel=args["excel"])
+    return csv_response(safe_rows(header, rows), stem, excel=args["excel"])

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
-from decimal import Decimal
 
-from flask import Response, request
+from flask import Response, current_app, request
 from werkzeug.exceptions import BadRequest, PreconditionRequired, UnsupportedMediaType
 
 from registry.api.auth import current_actor
-from registry.services import idempotency, projects
+from registry.errors import handle_service_error
+from registry.project_view import ProjectView
+from registry.services import idempotency
+from registry.services.documents import project_document
 from registry.services.errors import ValidationFailed
 
 JSON_TYPES = ("application/json", "application/merge-patch+json")
@@ -26,28 +29,23 @@ def read_json():
         )
     raw = request.get_data(cache=True)
     try:
-        return json.loads(raw, parse_float=Decimal, parse_constant=_refuse_constant)
+        return current_app.json.loads(raw)
     except UnicodeDecodeError:
         raise BadRequest("The body is not valid UTF-8.") from None
     except json.JSONDecodeError as error:
         raise BadRequest(
             f"The body is not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}."
         ) from None
-    except ValueError as error:
-        raise BadRequest(str(error)) from None
-
-
-def _refuse_constant(name: str):
-    raise ValueError(f"The body is not valid JSON: {name} is not a JSON value.")
+    except ValueError as error:  # NaN, Infinity (registry/json_provider.py)
+        raise BadRequest(f"The body is not valid JSON: {error}") from None
 
 
 def json_response(
     body, status: int = 200, headers: dict | None = None, mimetype: str = "application/json"
 ) -> Response:
+    """`body` as compact JSON (the app's provider: UTF-8 as is, keys in order, Decimals as text)."""
     response = Response(
-        json.dumps(body, ensure_ascii=False, separators=(",", ":")),
-        status=status,
-        mimetype=mimetype,
+        current_app.json.dumps(body, separators=(",", ":")), status=status, mimetype=mimetype
     )
     for name, value in (headers or {}).items():
         response.headers[name] = value
@@ -58,28 +56,34 @@ def etag_of(version: int) -> str:
     return f'"v{version}"'
 
 
-def project_response(project) -> Response:
+def project_response(view: ProjectView) -> Response:
     """A project as the caller may see it, with its ETag (after every read or write of one)."""
     return json_response(
-        projects.project_document(project, current_actor()), 200, {"ETag": etag_of(project.version)}
+        project_document(view, current_actor()), 200, {"ETag": etag_of(view.version)}
     )
 
 
+# The ETags this API gives: "v" and the version number (etag_of).
+_VERSION_TAG = re.compile(r"v([0-9]{1,10})")
+
+
 def expected_version() -> int:
-    """The version named by If-Match. Raises 428 when absent; unparseable → version 0 (stale)."""
-    header = request.headers.get("If-Match")
-    if not header or header.strip() == "*":
+    """The version named by If-Match (weak or strong `"vN"`). Raises 428 when absent or `*`.
+
+    Of several ETags the highest version counts. Versions only grow, so for every version a
+    project has had this is "any of them matches": the current version is in the list exactly
+    when it is the highest one there. Nothing that names a version → version 0, which is never
+    current (412).
+    """
+    etags = request.if_match
+    tags = etags.as_set(include_weak=True)
+    if not request.headers.get("If-Match") or etags.star_tag or tags == {"*"}:
         raise PreconditionRequired(
             "Send `If-Match` with the ETag of the version you are changing (from GET); "
             "this keeps two edits from overwriting each other."
         )
-    first = header.split(",")[0].strip()
-    if first.startswith("W/"):
-        first = first[2:]
-    text = first.strip('"')
-    if text.startswith("v") and text[1:].isdigit() and len(text) < 12:
-        return int(text[1:])
-    return 0
+    versions = (_VERSION_TAG.fullmatch(tag) for tag in tags)
+    return max((int(match[1]) for match in versions if match), default=0)
 
 
 def idempotent(create: Callable[[Callable | None], tuple[int, dict, dict]]) -> Response:
@@ -120,8 +124,6 @@ def idempotent(create: Callable[[Callable | None], tuple[int, dict, dict]]) -> R
     try:
         status, body, headers = create(record)
     except ValidationFailed as error:
-        from registry.errors import handle_service_error
-
         response = handle_service_error(error)
         idempotency.idempotency_record_now(
             org_id,

@@ -19,7 +19,8 @@ from registry.api.http import (
     read_json,
 )
 from registry.api.list_cache import cached_list
-from registry.services import listing, projects
+from registry.services import history, listing, projects
+from registry.services.documents import project_document
 from schemas.api import BatchResponseSchema, HistorySchema, ProjectOutSchema, ProjectPageSchema
 from schemas.project import ProjectInputSchema
 from schemas.query import BatchQueryArgsSchema, ProjectQueryArgsSchema
@@ -64,20 +65,15 @@ def project_list(args):
     a partner ministry using them gets 403.
     """
     actor = current_actor()
-    page = listing.project_page(
-        args,
-        actor,
-        sort=args["sort"],
-        limit=args["limit"],
-        cursor=args.get("cursor"),
-        stored_documents=True,
+    page = listing.project_page_documents(
+        args, actor, sort=args["sort"], limit=args["limit"], cursor=args.get("cursor")
     )
     next_url = None
     if page.next_cursor:
         query = request.args.to_dict(flat=False)
         query["cursor"] = [page.next_cursor]
         next_url = url_for("projects.project_list", _external=True, **query)
-    items = ",".join(projects.document_json(p, actor) for p in page.items)
+    items = ",".join(page.items)
     body = f'{{"items":[{items}],"next":{json.dumps(next_url)}}}'
     return Response(body, mimetype="application/json")
 
@@ -103,10 +99,10 @@ def project_create():
     def create(record):
         out = {}
 
-        def before_commit(project):
+        def before_commit(view):
             out["body"], out["headers"] = (
-                projects.project_document(project, current_actor()),
-                _headers(project),
+                project_document(view, current_actor()),
+                _headers(view),
             )
             if record:
                 record(201, out["body"], out["headers"])
@@ -220,4 +216,4 @@ def project_withdraw(project_id: int):
 @document(200, HistorySchema, errors=(401, 404, 429))
 def project_history(project_id: int):
     """Every version of a project, oldest first: who, when, and a field-level diff."""
-    return json_response({"items": projects.project_history(project_id, current_actor())})
+    return json_response({"items": history.project_history(project_id, current_actor())})

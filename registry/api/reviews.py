@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from flask_smorest import Blueprint
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import RAISE, Schema, fields
 
 from registry.api.auth import current_actor, token_required
 from registry.api.docs import documenter
 from registry.api.http import json_response, project_response, read_json
-from registry.services import projects, screening
-from registry.services.errors import ValidationFailed
+from registry.services import reviews, screening
+from registry.services.actors import ADMIN, REVIEWER
+from registry.services.documents import project_document
 from schemas.api import ProjectOutSchema, ProjectPageSchema
-from schemas.errors import printable
+from schemas.reviews import ReviewDecisionSchema, ReviewQueueArgsSchema
 
 blp = Blueprint(
     "reviews",
@@ -20,18 +21,6 @@ blp = Blueprint(
     description="Security screening: the review queue, decisions and the rules.",
 )
 document = documenter(blp)
-
-
-class ReviewQueueArgsSchema(Schema):
-    status = fields.String(
-        load_default="pending", validate=validate.OneOf(screening.REVIEW_STATUSES)
-    )
-    limit = fields.Integer(load_default=100, validate=validate.Range(1, 500))
-
-
-class ReviewDecisionSchema(Schema):
-    status = fields.String(required=True, validate=validate.OneOf(screening.DECISIONS))
-    note = fields.String(required=True, validate=validate.Length(1, 10_000))
 
 
 class RulesSchema(Schema):
@@ -45,20 +34,18 @@ class RulesSchema(Schema):
 
 
 @blp.route("/reviews", methods=["GET"])
-@token_required(roles=("reviewer", "admin"))
+@token_required(roles=(REVIEWER, ADMIN))
 @blp.arguments(ReviewQueueArgsSchema(), location="query", unknown=RAISE, as_kwargs=False)
 @document(200, ProjectPageSchema, errors=(401, 403, 422, 429))
 def review_queue(args):
     """The review queue: projects in a review status (pending by default), oldest first."""
     actor = current_actor()
-    items = screening.review_queue(args["status"], args["limit"])
-    return json_response(
-        {"items": [projects.project_document(p, actor) for p in items], "next": None}
-    )
+    items = reviews.review_queue(actor, args)
+    return json_response({"items": [project_document(p, actor) for p in items], "next": None})
 
 
 @blp.route("/projects/<int:project_id>/review", methods=["POST"])
-@token_required(write=True, roles=("reviewer",))
+@token_required(write=True, roles=(REVIEWER,))
 @document(
     200,
     ProjectOutSchema,
@@ -68,33 +55,7 @@ def review_queue(args):
 )
 def review_decide(project_id: int):
     """Record a review decision (`{status, note}`); decisions are never edited or deleted."""
-    body = read_json()
-    if not isinstance(body, dict):
-        raise ValidationFailed(
-            [
-                {
-                    "field": "",
-                    "code": "invalid_type",
-                    "message": "Send a JSON object with status and note.",
-                }
-            ]
-        )
-    unknown = sorted(set(body) - {"status", "note"})
-    if unknown:
-        raise ValidationFailed(
-            [
-                {
-                    "field": printable(name),
-                    "code": "unknown_field",
-                    "message": "Unknown field; send only status and note.",
-                }
-                for name in unknown
-            ]
-        )
-    project = screening.review_decide(
-        project_id, body.get("status"), body.get("note"), current_actor()
-    )
-    return project_response(project)
+    return project_response(reviews.review_decide(project_id, read_json(), current_actor()))
 
 
 @blp.route("/screening/rules", methods=["GET"])

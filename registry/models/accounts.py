@@ -8,10 +8,12 @@ from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from registry import reference
 from registry.extensions import db
 from registry.models.types import JSONDocument, UTCDateTime, utcnow
 
-USER_ROLES = ("diplomat", "reviewer", "planner", "admin")
+# The roles of people who sign in (seed/vocabularies.toml `user_roles`).
+USER_ROLES = reference.vocabulary("user_roles")
 
 
 class Organisation(db.Model):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any, ClassVar
 
 from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -47,13 +48,15 @@ class Project(db.Model):
     tags: Mapped[list] = mapped_column(JSONDocument)
     # Lower-cased identifier, title, description, participant and vendor names, for `q`.
     search_text: Mapped[str] = mapped_column(Text, default="")
-    # The project's JSON document (security aside) as the API returns it, written with
-    # every version so a list page is a concatenation of stored text.
+    # Derived text stored for speed (registry/services/derived.py): the project's JSON
+    # document (security aside) as the API returns it, so a list page is a concatenation
+    # of stored text; its cells of the one-row-per-project CSV export, encoded; and the
+    # render version that wrote both (another version reads as not stored).
     document: Mapped[str | None] = mapped_column(Text)
-    # Likewise the project's cells of the one-row-per-project CSV export, encoded.
     export_cells: Mapped[str | None] = mapped_column(Text)
+    render_version: Mapped[str | None] = mapped_column(String(40))
     version: Mapped[int] = mapped_column(Integer)
-    # Screening: see registry/screening. `review_status` moves only by reviewers'
+    # Screening: see registry/rules. `review_status` moves only by reviewers'
     # decisions, or back to pending when the flags change after one.
     review_status: Mapped[str] = mapped_column(String(30), index=True, default="not_required")
     review_status_since: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -80,7 +83,7 @@ class Project(db.Model):
     )
 
     # Optimistic locking: every UPDATE says `WHERE version = <the version we read>`.
-    __mapper_args__ = {"version_id_col": version}
+    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
 
     def __repr__(self) -> str:
         return f"<Project {self.identifier} v{self.version}>"

@@ -6,9 +6,7 @@ codes, flag, currencies, M49 region and sub-region, and ISO 3166-2 subdivisions.
 
 from __future__ import annotations
 
-import gettext
 from decimal import Decimal
-from functools import cache
 
 import pycountry
 from sqlalchemy import BigInteger, case, func, select, type_coerce
@@ -16,42 +14,15 @@ from sqlalchemy import BigInteger, case, func, select, type_coerce
 from registry import reference
 from registry.extensions import db
 from registry.models import Project, ProjectCountry, ProjectSector
+from registry.names import (
+    country_from_code,
+    country_name,
+    currency_name,
+    language_or_default,
+    translate,
+)
 from registry.services.errors import NotFound
 from registry.shares import share_of
-from schemas.fields import country_from_code
-
-LANGUAGES = ("en", "ja")
-
-
-@cache
-def _translator(domain: str, language: str):
-    if language == "en":
-        return gettext.NullTranslations()
-    return gettext.translation(domain, pycountry.LOCALES_DIR, languages=[language], fallback=True)
-
-
-def translate(domain: str, text: str, language: str) -> str:
-    """pycountry's own translation of an ISO name (domains iso3166-1, iso3166-2, iso4217)."""
-    return _translator(domain, language).gettext(text) if text else text
-
-
-@cache
-def country_name(alpha2: str, language: str = "en") -> str:
-    """The common name of a country (`Vietnam`, `ベトナム`); the code itself if unknown."""
-    country = pycountry.countries.get(alpha_2=alpha2)
-    if country is None:
-        return alpha2
-    name = getattr(country, "common_name", None) or country.name
-    # pycountry's catalogues translate the ISO short name, not always the common one.
-    translated = translate("iso3166-1", name, language)
-    if translated == name and language != "en":
-        translated = translate("iso3166-1", country.name, language)
-    return translated
-
-
-def currency_name(code: str, language: str = "en") -> str:
-    currency = pycountry.currencies.get(alpha_3=code)
-    return translate("iso4217", currency.name, language) if currency else code
 
 
 def _region(code: str, language: str = "en") -> dict | None:
@@ -60,8 +31,7 @@ def _region(code: str, language: str = "en") -> dict | None:
 
 def country_info(code: str, language: str = "en", *, subdivisions: bool = True) -> dict:
     """Everything the registry knows about one country. Raises NotFound for an unknown code."""
-    if language not in LANGUAGES:
-        language = "en"
+    language = language_or_default(language)
     country = country_from_code(code)
     if country is None:
         raise NotFound(f"{code!r} is not an ISO 3166-1 country code (alpha-2, alpha-3 or numeric).")
@@ -106,11 +76,6 @@ def country_list(language: str = "en") -> list[dict]:
         country_info(c.alpha_2, language, subdivisions=False)
         for c in sorted(pycountry.countries, key=lambda c: c.alpha_2)
     ]
-
-
-def subdivision_name(code: str, language: str = "en") -> str:
-    subdivision = pycountry.subdivisions.get(code=code)
-    return translate("iso3166-2", subdivision.name, language) if subdivision else code
 
 
 COMMITTED_STATUSES = ("implementation", "finalisation", "closed", "suspended")

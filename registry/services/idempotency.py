@@ -73,8 +73,8 @@ def idempotency_claim(organisation_id: int, key: str, print_: str) -> dict | Non
                     {
                         "field": "Idempotency-Key",
                         "code": "key_reused",
-                        "message": "This key was already used with a different request; use a new key "
-                        "for a new request.",
+                        "message": "This key was already used with a different request; "
+                        "use a new key for a new request.",
                     }
                 ],
                 "The Idempotency-Key belongs to another request.",

@@ -13,12 +13,11 @@ import datetime as dt
 import json
 from collections import defaultdict
 from dataclasses import dataclass
-from types import SimpleNamespace
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.sql import ColumnElement
 
-from registry import reference
+from registry import reference, rules
 from registry.extensions import db
 from registry.models import (
     Organisation,
@@ -30,20 +29,26 @@ from registry.models import (
     RefSector,
     ReviewDecision,
 )
-from registry.screening import REVIEWABLE
-from registry.services import screening
+from registry.project_view import ProjectView, ScreeningView
+from registry.services import permissions
 from registry.services.actors import Actor
+from registry.services.derived import VIEW_SELECT, stale
+from registry.services.documents import document_json, document_text
 from registry.services.errors import PermissionDenied, ValidationFailed
 
 
 @dataclass
 class Page:
-    items: list[SimpleNamespace]  # project views: see `project_views`
+    items: list[ProjectView]
     next_cursor: str | None
 
 
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+@dataclass
+class DocumentPage:
+    """A page of projects as API JSON documents (text), for the API's list."""
+
+    items: list[str]
+    next_cursor: str | None
 
 
 SECURITY_FILTERS = ("flagged", "flag", "severity", "review_status")
@@ -53,42 +58,42 @@ P = Project.__table__.c
 C = ProjectCountry.__table__.c
 S = ProjectSector.__table__.c
 F = ProjectFlag.__table__.c
-O = Organisation.__table__.c
+D = ReviewDecision.__table__.c
+ORG = Organisation.__table__.c
 
 
-def project_filter(filters: dict, viewer: Actor) -> list[ColumnElement]:
-    """WHERE conditions for the filters; absent filters add nothing.
+def _projects_with_flags(condition) -> ColumnElement:
+    return P.id.in_(select(F.project_id).where(condition))
 
-    Child-table filters are `id IN (SELECT project_id …)`, so SQLite starts from the
-    selective index (a country's few hundred projects) instead of testing every row.
 
-    Raises PermissionDenied when a viewer who may not see screening filters by it.
-    """
-    conditions: list[ColumnElement] = []
-    used = [name for name in SECURITY_FILTERS if filters.get(name) not in (None, [])]
-    if used and not screening.can_filter_by_security(viewer):
-        raise PermissionDenied(
-            f"Partner ministries cannot filter by security flag or review "
-            f"status ({', '.join(used)})."
-        )
+def _security_conditions(filters: dict) -> list[ColumnElement]:
+    conditions = []
     if filters.get("flagged") is not None:
-        reviewable = P.id.in_(select(F.project_id).where(F.severity.in_(REVIEWABLE)))
+        reviewable = _projects_with_flags(F.severity.in_(rules.REVIEWABLE))
         conditions.append(reviewable if filters["flagged"] else ~reviewable)
     if filters.get("flag"):
-        conditions.append(P.id.in_(select(F.project_id).where(F.code.in_(filters["flag"]))))
+        conditions.append(_projects_with_flags(F.code.in_(filters["flag"])))
     if filters.get("severity"):
-        conditions.append(P.id.in_(select(F.project_id).where(F.severity.in_(filters["severity"]))))
+        conditions.append(_projects_with_flags(F.severity.in_(filters["severity"])))
     if filters.get("review_status"):
         conditions.append(P.review_status.in_(filters["review_status"]))
-    if not filters.get("include_withdrawn"):
-        conditions.append(P.withdrawn_at.is_(None))
-    countries = set(filters.get("country") or [])
-    if countries:
-        conditions.append(P.id.in_(select(C.project_id).where(C.code.in_(sorted(countries)))))
-    regions = filters.get("region") or []
-    if regions:
-        in_regions = sorted({c for r in regions for c in reference.countries_in_region(r)})
-        conditions.append(P.id.in_(select(C.project_id).where(C.code.in_(in_regions))))
+    return conditions
+
+
+def _country_codes(filters: dict) -> list[list[str]]:
+    """Country code sets to match: the countries asked for, and each region's countries."""
+    sets = []
+    if filters.get("country"):
+        sets.append(sorted(set(filters["country"])))
+    if filters.get("region"):
+        sets.append(
+            sorted({c for r in filters["region"] for c in reference.countries_in_region(r)})
+        )
+    return sets
+
+
+def _sector_conditions(filters: dict) -> list[ColumnElement]:
+    conditions = []
     sectors = filters.get("sector") or []
     if sectors:
         codes = [s for s in sectors if len(s) == 5]
@@ -100,45 +105,70 @@ def project_filter(filters: dict, viewer: Actor) -> list[ColumnElement]:
     if groups:
         codes = sorted(code for code, s in reference.sectors().items() if s.group in groups)
         conditions.append(P.id.in_(select(S.project_id).where(S.code.in_(codes))))
-    if filters.get("status"):
-        conditions.append(P.status.in_(filters["status"]))
-    if filters.get("instrument"):
-        conditions.append(P.instrument.in_(filters["instrument"]))
-    if filters.get("reporting_org"):
-        conditions.append(
-            P.reporting_org_id.in_(select(O.id).where(O.ref.in_(filters["reporting_org"])))
-        )
-    if filters.get("updated_since"):
-        conditions.append(P.updated_at >= filters["updated_since"])
-    query = (filters.get("q") or "").strip().casefold()
-    for word in query.split():
-        conditions.append(P.search_text.like(f"%{_escape_like(word)}%", escape="\\"))
     return conditions
 
 
-def _sort_column(sort: str):
-    return getattr(P, sort.lstrip("-"))
+def _record_conditions(filters: dict) -> list[ColumnElement]:
+    conditions = []
+    if not filters.get("include_withdrawn"):
+        conditions.append(P.withdrawn_at.is_(None))
+    for name in ("status", "instrument"):
+        if filters.get(name):
+            conditions.append(P[name].in_(filters[name]))
+    if filters.get("reporting_org"):
+        conditions.append(
+            P.reporting_org_id.in_(select(ORG.id).where(ORG.ref.in_(filters["reporting_org"])))
+        )
+    if filters.get("updated_since"):
+        conditions.append(P.updated_at >= filters["updated_since"])
+    for word in (filters.get("q") or "").strip().casefold().split():
+        conditions.append(P.search_text.contains(word, autoescape=True))
+    return conditions
 
 
-def _cursor_encode(sort: str, project: Project) -> str:
-    value = getattr(project, sort.lstrip("-"))
+def project_filter(filters: dict, viewer: Actor) -> list[ColumnElement]:
+    """WHERE conditions for the filters; absent filters add nothing.
+
+    Child-table filters are `id IN (SELECT project_id …)`, so SQLite starts from the
+    selective index (a country's few hundred projects) instead of testing every row.
+
+    Raises PermissionDenied when a viewer who may not see screening filters by it.
+    """
+    used = [name for name in SECURITY_FILTERS if filters.get(name) not in (None, [])]
+    if used and not permissions.can_filter_by_security(viewer):
+        raise PermissionDenied(
+            f"Partner ministries cannot filter by security flag or review "
+            f"status ({', '.join(used)})."
+        )
+    conditions = _security_conditions(filters) + _record_conditions(filters)
+    for codes in _country_codes(filters):
+        conditions.append(P.id.in_(select(C.project_id).where(C.code.in_(codes))))
+    return conditions + _sector_conditions(filters)
+
+
+# ---------------------------------------------------------------- pages
+
+
+def _cursor_encode(sort: str, value, project_id: int) -> str:
     if isinstance(value, dt.datetime):
         value = value.isoformat()
-    raw = json.dumps([sort, value, project.id], separators=(",", ":")).encode()
+    raw = json.dumps([sort, value, project_id], separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+_CURSOR_TYPES = {"start_year": int, "identifier": str, "title": str}
 
 
 def _cursor_decode(sort: str, cursor: str):
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         cursor_sort, value, last_id = json.loads(raw)
+        name = sort.lstrip("-")
         if cursor_sort != sort or not isinstance(last_id, int):
             raise ValueError
-        if sort.lstrip("-") in ("updated_at", "created_at"):
+        if name in ("updated_at", "created_at"):
             value = dt.datetime.fromisoformat(value)
-        elif sort.lstrip("-") == "start_year" and not isinstance(value, int):
-            raise ValueError
-        elif sort.lstrip("-") in ("identifier", "title") and not isinstance(value, str):
+        elif not isinstance(value, _CURSOR_TYPES.get(name, object)):
             raise ValueError
     except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
         raise ValidationFailed(
@@ -146,31 +176,17 @@ def _cursor_decode(sort: str, cursor: str):
                 {
                     "field": "cursor",
                     "code": "invalid_cursor",
-                    "message": "Not a cursor of this list and sort; use the `next` link of the previous "
-                    "page unchanged.",
+                    "message": "Not a cursor of this list and sort; use the `next` link of the "
+                    "previous page unchanged.",
                 }
             ]
         ) from None
     return value, last_id
 
 
-def project_page(
-    filters: dict,
-    viewer: Actor,
-    *,
-    sort: str = "-updated_at",
-    limit: int = 50,
-    cursor: str | None = None,
-    stored_documents: bool = False,
-) -> Page:
-    """One page of projects matching `filters`.
-
-    With `stored_documents`, the items carry only what `document_json` needs (the
-    stored document, ownership, review status, flags), which keeps the API's list
-    from decoding every JSON column of every row.
-    Raises ValidationFailed for a bad cursor, PermissionDenied for a forbidden filter.
-    """
-    column = _sort_column(sort)
+def _page_rows(select_, filters, viewer, sort, limit, cursor):
+    """One page of rows of `select_` (with the sort column added), and the next cursor."""
+    column = P[sort.lstrip("-")]
     descending = sort.startswith("-")
     conditions = project_filter(filters, viewer)
     if cursor:
@@ -180,47 +196,74 @@ def project_page(
         else:
             conditions.append(or_(column > value, and_(column == value, P.id > last_id)))
     order = (column.desc(), P.id.desc()) if descending else (column.asc(), P.id.asc())
-    query = _STORED_SELECT.add_columns(column) if stored_documents else _VIEW_SELECT
-    rows = db.session.execute(query.where(*conditions).order_by(*order).limit(limit + 1)).all()
+    query = select_.add_columns(column.label("sort_value")).where(*conditions)
+    rows = db.session.execute(query.order_by(*order).limit(limit + 1)).all()
     more = len(rows) > limit
     rows = rows[:limit]
-    if stored_documents and any(row.document is None for row in rows):
-        rows = _full_rows_where_unstored(rows)
-    if stored_documents and not any(
-        row.document is None or screening.can_see_security(viewer, row) for row in rows
-    ):
-        # Stored documents with no screening to add (others' projects seen by a ministry):
-        # the rows themselves are the items.
-        items = rows
-    else:
-        items = project_views(rows, viewer)
-    return Page(items, _cursor_encode(sort, items[-1]) if more else None)
+    next_cursor = _cursor_encode(sort, rows[-1].sort_value, rows[-1].id) if more else None
+    return rows, next_cursor
 
 
-# The SELECTs are built once (Core, no ORM instances): the busiest paths only add WHERE,
-# ORDER BY and LIMIT to them.
-# Everything a project document needs: the project's columns and its reporting org.
-_VIEW_SELECT = select(
-    *(c for c in Project.__table__.c if c.name != "search_text"),
-    O.ref.label("org_ref"),
-    O.name.label("org_name"),
-).join(Organisation.__table__, O.id == P.reporting_org_id)
-# What a stored document needs around it; project_page adds the sort column.
-_STORED_SELECT = select(P.id, P.document, P.reporting_org_id, P.review_status, P.ruleset_version)
+def project_page(
+    filters: dict,
+    viewer: Actor,
+    *,
+    sort: str = "-updated_at",
+    limit: int = 50,
+    cursor: str | None = None,
+) -> Page:
+    """One page of projects matching `filters`, as views with the screening the viewer may see.
+
+    Raises ValidationFailed for a bad cursor, PermissionDenied for a forbidden filter.
+    """
+    rows, next_cursor = _page_rows(VIEW_SELECT, filters, viewer, sort, limit, cursor)
+    return Page(project_views(rows, viewer), next_cursor)
 
 
-def _full_rows_where_unstored(rows) -> list:
-    """Rows written before documents were stored are read in full, to be rendered."""
-    missing = [row.id for row in rows if row.document is None]
-    full = {row.id: row for row in db.session.execute(_VIEW_SELECT.where(P.id.in_(missing)))}
-    return [full.get(row.id, row) for row in rows]
+# What a stored document needs around it; the rows' other columns are read only when stale.
+_DOCUMENT_SELECT = select(
+    P.id, P.document, P.render_version, P.reporting_org_id, P.review_status, P.ruleset_version
+)
 
 
-def project_views(rows, viewer: Actor) -> list[SimpleNamespace]:
-    """Rows of `view_query` as objects that read like a Project (for project_document),
-    with their flags (and, for those who may see them, decisions) loaded in one query each."""
-    ids = [row.id for row in rows if screening.can_see_security(viewer, row)]
-    flags: dict[int, list] = defaultdict(list)
+def project_page_documents(
+    filters: dict,
+    viewer: Actor,
+    *,
+    sort: str = "-updated_at",
+    limit: int = 50,
+    cursor: str | None = None,
+) -> DocumentPage:
+    """One page of projects as their API documents for `viewer` (JSON text), from the text
+    stored on each row; rows whose stored text is stale are rendered afresh.
+
+    Raises ValidationFailed for a bad cursor, PermissionDenied for a forbidden filter.
+    """
+    rows, next_cursor = _page_rows(_DOCUMENT_SELECT, filters, viewer, sort, limit, cursor)
+    texts = _fresh_documents([row.id for row in rows if stale(row, row.document)])
+    screenings = _screenings(rows, viewer)
+    items = []
+    for row in rows:
+        text = texts.get(row.id) or row.document
+        screening = screenings.get(row.id)
+        if screening is not None:
+            text = document_json(text, row.reporting_org_id, screening, viewer)
+        items.append(text)
+    return DocumentPage(items, next_cursor)
+
+
+def _fresh_documents(ids: list[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    rows = db.session.execute(VIEW_SELECT.where(P.id.in_(ids)))
+    return {row.id: document_text(ProjectView.from_row(row)) for row in rows}
+
+
+def _screening_rows(rows, viewer: Actor) -> tuple[dict, dict]:
+    """Flags and (for those who may see them) decisions of the rows whose screening the
+    viewer may see, by project id: one query each."""
+    ids = [row.id for row in rows if permissions.can_see_security(viewer, row.reporting_org_id)]
+    flags: dict[int, list] = {i: [] for i in ids}
     decisions: dict[int, list] = defaultdict(list)
     if ids:
         for flag in db.session.execute(
@@ -229,20 +272,30 @@ def project_views(rows, viewer: Actor) -> list[SimpleNamespace]:
             .order_by(F.project_id, F.position)
         ):
             flags[flag.project_id].append(flag)
-        if viewer.role in screening.FULL_VIEW_ROLES:
+        if permissions.can_see_full_security(viewer):
             for decision in db.session.execute(
-                select(ReviewDecision.__table__)
-                .where(ReviewDecision.__table__.c.project_id.in_(ids))
-                .order_by(ReviewDecision.__table__.c.id)
+                select(ReviewDecision.__table__).where(D.project_id.in_(ids)).order_by(D.id)
             ):
                 decisions[decision.project_id].append(decision)
-    views = []
-    for row in rows:
-        view = SimpleNamespace(**row._mapping, flags=flags[row.id], decisions=decisions[row.id])
-        if "org_ref" in row._mapping:
-            view.reporting_org = SimpleNamespace(ref=row.org_ref, name=row.org_name)
-        views.append(view)
-    return views
+    return flags, decisions
+
+
+def _screenings(rows, viewer: Actor) -> dict[int, ScreeningView]:
+    """The screening of each row the viewer may see, by project id."""
+    flags, decisions = _screening_rows(rows, viewer)
+    return {
+        row.id: ScreeningView.of(
+            row.review_status, row.ruleset_version, flags[row.id], decisions[row.id]
+        )
+        for row in rows
+        if row.id in flags
+    }
+
+
+def project_views(rows, viewer: Actor) -> list[ProjectView]:
+    """Rows of VIEW_SELECT as views, with the flags and decisions the viewer may see."""
+    flags, decisions = _screening_rows(rows, viewer)
+    return [ProjectView.from_row(row, flags.get(row.id, ()), decisions[row.id]) for row in rows]
 
 
 def project_count(filters: dict, viewer: Actor) -> int:
@@ -279,7 +332,7 @@ def project_facets(filters: dict, viewer: Actor) -> dict[str, list[tuple[str, in
         .where(in_match)
         .group_by(Project.instrument),
     }
-    if screening.can_filter_by_security(viewer):
+    if permissions.can_filter_by_security(viewer):
         queries["flag"] = (
             select(ProjectFlag.code, func.count(func.distinct(ProjectFlag.project_id)))
             .where(ProjectFlag.project_id.in_(select(matching.c.id)))

@@ -7,50 +7,31 @@ bumps `version`. Callers pass the version they read; a stale one is refused.
 
 from __future__ import annotations
 
-import datetime as dt
-import json
 from collections.abc import Callable, Mapping
-from decimal import Decimal
 from typing import Any
 
-from marshmallow import ValidationError
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from registry import exports
+from registry import rules
 from registry.database import begin_write
 from registry.extensions import db
-from registry.models import Organisation, Project, ProjectCountry, ProjectSector, ProjectVersion
+from registry.formats import jsonable
+from registry.models import Organisation, Project, ProjectCountry, ProjectSector
 from registry.models.types import utcnow
-from registry.screening import Ruleset
-from registry.services import screening
+from registry.project_view import RECORD_LISTS, ProjectView
+from registry.services import permissions
 from registry.services.actors import Actor
+from registry.services.derived import store_derived
+from registry.services.documents import DATE_KEYS, project_record, security_state
 from registry.services.errors import NotFound, PermissionDenied, ValidationFailed, VersionMismatch
+from registry.services.history import project_row, record_version
+from registry.services.screening import active_ruleset, screen_project
+from registry.services.validation import load
 from registry.shares import shares_bp
-from schemas.errors import flatten
-from schemas.fields import decimal_text
 from schemas.project import ProjectSchema
 
-INPUT_FIELDS = (
-    "identifier",
-    "title",
-    "description",
-    "status",
-    "recipient_countries",
-    "sectors",
-    "dates",
-    "finance",
-    "participants",
-    "technologies",
-    "maritime_activities",
-    "export_control_categories",
-    "locations",
-    "tags",
-)
-DATE_KEYS = ("planned_start", "planned_end", "actual_start", "actual_end")
-CENT = Decimal("0.01")
-MAX_ID = 2**31 - 1  # ids are INTEGER columns; larger numbers name no project
 _schema = ProjectSchema()
 
 
@@ -59,28 +40,7 @@ _schema = ProjectSchema()
 
 def project_validate(payload: Any) -> dict:
     """The validated, normalised record. Raises ValidationFailed listing every problem."""
-    try:
-        return _schema.load(payload)
-    except ValidationError as error:
-        raise ValidationFailed(flatten(error.messages)) from None
-
-
-def jsonable(value):
-    """Decimals as plain strings, dates as ISO strings, recursively."""
-    if isinstance(value, Decimal):
-        return decimal_text(value)
-    if isinstance(value, (dt.date, dt.datetime)):
-        return value.isoformat()
-    if isinstance(value, Mapping):
-        return {k: jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [jsonable(v) for v in value]
-    return value
-
-
-def money_text(amount: Decimal) -> str:
-    """An amount as text with exactly two decimal places (`130000000` → `130000000.00`)."""
-    return str(Decimal(amount).quantize(CENT))
+    return load(_schema, payload)
 
 
 def project_columns(data: dict) -> dict:
@@ -106,14 +66,7 @@ def project_columns(data: dict) -> dict:
         ],
         "search_text": search_text(data),
     }
-    for key in (
-        "participants",
-        "technologies",
-        "maritime_activities",
-        "export_control_categories",
-        "locations",
-        "tags",
-    ):
+    for key in RECORD_LISTS:
         columns[key] = jsonable(data[key])
     return columns
 
@@ -123,12 +76,12 @@ def share_rows(data: dict) -> tuple[list[dict], list[dict]]:
     countries = [
         {"position": i, "code": s["code"], "share_bp": bp}
         for i, (s, bp) in enumerate(
-            zip(data["recipient_countries"], shares_bp(data["recipient_countries"]))
+            zip(data["recipient_countries"], shares_bp(data["recipient_countries"]), strict=True)
         )
     ]
     sectors = [
         {"position": i, "code": s["code"], "category": s["code"][:3], "share_bp": bp}
-        for i, (s, bp) in enumerate(zip(data["sectors"], shares_bp(data["sectors"])))
+        for i, (s, bp) in enumerate(zip(data["sectors"], shares_bp(data["sectors"]), strict=True))
     ]
     return countries, sectors
 
@@ -156,84 +109,6 @@ def search_text(data: Mapping) -> str:
     return "\n".join(p for p in parts if p).casefold()
 
 
-def project_record(project: Project) -> dict:
-    """The fields a ministry submits, as JSON: what PUT replaces and PATCH merges into."""
-    return {
-        "identifier": project.identifier,
-        "title": project.title,
-        "description": project.description,
-        "status": project.status,
-        "recipient_countries": project.recipient_countries,
-        "sectors": project.sectors,
-        "dates": {key: jsonable(getattr(project, key)) for key in DATE_KEYS},
-        "finance": {
-            "amount": money_text(project.amount),
-            "currency": project.currency,
-            "instrument": project.instrument,
-        },
-        "participants": project.participants,
-        "technologies": project.technologies,
-        "maritime_activities": project.maritime_activities,
-        "export_control_categories": project.export_control_categories,
-        "locations": project.locations,
-        "tags": project.tags,
-    }
-
-
-def project_document(project: Project, viewer: Actor | None = None) -> dict:
-    """The whole record as the API returns it, server-owned fields included.
-
-    `security` is there only when the viewer may see it, in the detail its role allows.
-    """
-    document = {
-        "id": project.id,
-        **project_record(project),
-        "reporting_org": {"ref": project.reporting_org.ref, "name": project.reporting_org.name},
-        "version": project.version,
-        "withdrawn": project.withdrawn_at is not None,
-        "created_at": project.created_at.isoformat(),
-        "updated_at": project.updated_at.isoformat(),
-    }
-    security = screening.security_view(project, viewer) if viewer is not None else None
-    if security is not None:
-        document["security"] = security
-    return document
-
-
-def document_text(project) -> str:
-    """The stored JSON of a project's document (no security): what list pages concatenate."""
-    return json.dumps(project_document(project), ensure_ascii=False, separators=(",", ":"))
-
-
-def document_json(view, viewer: Actor) -> str:
-    """A project's document as JSON text for `viewer`: the stored text, with the security
-    block the viewer may see spliced in (rendered afresh where nothing is stored yet)."""
-    text = view.document or document_text(view)
-    security = screening.security_view(view, viewer)
-    if security is None:
-        return text
-    return (
-        text[:-1]
-        + ',"security":'
-        + json.dumps(security, ensure_ascii=False, separators=(",", ":"))
-        + "}"
-    )
-
-
-def diff(old: Mapping | None, new: Mapping, prefix: str = "") -> list[dict]:
-    """Field-level differences: objects are compared key by key, lists and values whole."""
-    changes = []
-    old = old or {}
-    for key in dict.fromkeys([*old.keys(), *new.keys()]):
-        path = f"{prefix}.{key}" if prefix else key
-        before, after = old.get(key), new.get(key)
-        if isinstance(before, Mapping) and isinstance(after, Mapping):
-            changes.extend(diff(before, after, path))
-        elif before != after:
-            changes.append({"field": path, "old": before, "new": after})
-    return changes
-
-
 def apply_merge_patch(target: Any, patch: Any) -> Any:
     """RFC 7396 JSON merge patch: objects merge key by key, null deletes, anything else replaces."""
     if not isinstance(patch, Mapping):
@@ -247,59 +122,12 @@ def apply_merge_patch(target: Any, patch: Any) -> Any:
     return result
 
 
-# ---------------------------------------------------------------- permissions
-
-
-def can_create_project(actor: Actor) -> bool:
-    return actor.can_write and (actor.is_ministry or actor.role == "system")
-
-
-def can_update_project(actor: Actor, project: Project) -> bool:
-    """A ministry changes only its own projects; the system (seeding, imports) any."""
-    if not actor.can_write:
-        return False
-    if actor.role == "system":
-        return True
-    return actor.is_ministry and actor.organisation_id == project.reporting_org_id
-
-
 # ---------------------------------------------------------------- reads
 
 
-def project_get(project_id: int) -> Project:
+def project_get(project_id: int) -> ProjectView:
     """The project with this id. Raises NotFound."""
-    in_range = isinstance(project_id, int) and 0 < project_id <= MAX_ID
-    project = db.session.get(Project, project_id) if in_range else None
-    if project is None:
-        raise NotFound(f"There is no project with id {project_id}.")
-    return project
-
-
-def project_history(project_id: int, viewer: Actor) -> list[dict]:
-    """Every version of a project, oldest first: who, when, what action, the changes, why.
-
-    Screening changes (and the notes about them) only for viewers who may see them.
-    """
-    project = project_get(project_id)
-    sees_security = screening.can_see_security(viewer, project)
-    rows = db.session.scalars(
-        select(ProjectVersion)
-        .where(ProjectVersion.project_id == project_id)
-        .order_by(ProjectVersion.version)
-    )
-    return [
-        {
-            "version": v.version,
-            "action": v.action,
-            "actor": v.actor,
-            "changed_at": v.changed_at.isoformat(),
-            "changes": [
-                c for c in v.changes if sees_security or not c["field"].startswith("security")
-            ],
-            "note": v.note if sees_security else "",
-        }
-        for v in rows
-    ]
+    return ProjectView.of(project_row(project_id))
 
 
 # ---------------------------------------------------------------- writes
@@ -317,50 +145,11 @@ def _identifier_error(identifier: str) -> ValidationFailed:
         [
             {
                 "field": "identifier",
-                "message": f"{identifier!r} is already used by another project; identifiers are unique "
-                "in the registry.",
+                "message": f"{identifier!r} is already used by another project; identifiers "
+                "are unique in the registry.",
                 "code": "not_unique",
             }
         ]
-    )
-
-
-def record_version(
-    project: Project,
-    action: str,
-    actor: Actor,
-    old: dict | None,
-    *,
-    security_before: dict | None = None,
-    note: str = "",
-) -> None:
-    """Add the history entry of the project's current version: record, diff, and why."""
-    record = project_record(project)
-    changes = diff(old, record) if action != "review" and action != "rescreen" else []
-    changes += diff(
-        {"security": security_before or {}}, {"security": screening.security_state(project)}
-    )
-    db.session.add(
-        ProjectVersion(
-            project_id=project.id,
-            version=project.version,
-            action=action,
-            actor=actor.label,
-            record=record,
-            changes=changes,
-            note=note,
-        )
-    )
-    # A Core UPDATE: the stored document is derived, so writing it is no new version.
-    db.session.execute(
-        update(Project.__table__)
-        .where(Project.__table__.c.id == project.id)
-        .values(
-            document=document_text(project),
-            export_cells=exports.encode_cells(
-                exports.project_cells(project, project.reporting_org.ref)
-            ),
-        )
     )
 
 
@@ -372,14 +161,20 @@ def _commit_or_translate(identifier: str) -> None:
         raise _identifier_error(identifier) from None
 
 
-def _insert(data: dict, org_id: int, actor: Actor, ruleset: Ruleset) -> Project:
+def _written(project: Project, action: str, actor: Actor, old: dict | None, **why) -> None:
+    """The history entry and the stored derived text of a version just flushed."""
+    record_version(project, action, actor, old, **why)
+    store_derived(project)
+
+
+def _insert(data: dict, org_id: int, actor: Actor, ruleset: rules.Ruleset) -> Project:
     """Write a validated record as a new project: screened, with its first version."""
     project = Project(reporting_org_id=org_id, created_at=utcnow())
     _apply(project, data)
-    screening.screen_project(project, data, ruleset)
+    screen_project(project, data, ruleset)
     db.session.add(project)
     db.session.flush()
-    record_version(project, "create", actor, None)
+    _written(project, "create", actor, None)
     return project
 
 
@@ -388,17 +183,17 @@ def project_create(
     actor: Actor,
     *,
     organisation_id: int | None = None,
-    ruleset: Ruleset | None = None,
-    before_commit: Callable[[Project], None] | None = None,
-) -> Project:
+    ruleset: rules.Ruleset | None = None,
+    before_commit: Callable[[ProjectView], None] | None = None,
+) -> ProjectView:
     """Validate and store a new project reported by the actor's ministry.
 
     `organisation_id` is for the system actor (seeding), which reports on behalf of one;
     so is `ruleset`, for a seeder that screens many records with one ruleset.
-    `before_commit(project)` runs inside the transaction, after the project is written.
+    `before_commit(view)` runs inside the transaction, after the project is written.
     Raises ValidationFailed, PermissionDenied.
     """
-    if not can_create_project(actor):
+    if not permissions.can_create_project(actor):
         raise PermissionDenied("Only a partner ministry with a write token may create projects.")
     data = project_validate(payload)
     org_id = actor.organisation_id if actor.is_ministry else organisation_id
@@ -407,17 +202,18 @@ def project_create(
     begin_write()
     if _identifier_taken(data["identifier"]):
         raise _identifier_error(data["identifier"])
-    project = _insert(data, org_id, actor, ruleset or screening.active_ruleset())
+    project = _insert(data, org_id, actor, ruleset or active_ruleset())
+    view = ProjectView.of(project)
     if before_commit:
-        before_commit(project)
+        before_commit(view)
     _commit_or_translate(data["identifier"])
-    return project
+    return view
 
 
 def _load_for_write(project_id: int, actor: Actor, expected_version: int) -> Project:
     begin_write()
-    project = project_get(project_id)
-    if not can_update_project(actor, project):
+    project = project_row(project_id)
+    if not permissions.can_update_project(actor, project.reporting_org_id):
         raise PermissionDenied("A ministry may change only the projects it reports.")
     if project.withdrawn_at is not None:
         raise NotFound(f"Project {project_id} has been withdrawn.")
@@ -430,7 +226,7 @@ def _load_for_write(project_id: int, actor: Actor, expected_version: int) -> Pro
     return project
 
 
-def _flush_update(project: Project, expected_version: int) -> None:
+def _flush_update(project: Project) -> None:
     try:
         db.session.flush()
     except StaleDataError:
@@ -443,7 +239,7 @@ def _flush_update(project: Project, expected_version: int) -> None:
 
 def project_update(
     project_id: int, payload: Any, actor: Actor, *, expected_version: int
-) -> Project:
+) -> ProjectView:
     """Replace a project's record as a whole.
 
     Raises NotFound, PermissionDenied, VersionMismatch, ValidationFailed; on any of
@@ -451,10 +247,12 @@ def project_update(
     """
     project = _load_for_write(project_id, actor, expected_version)
     data = project_validate(payload)
-    return _write_update(project, data, actor, expected_version)
+    return _write_update(project, data, actor)
 
 
-def project_patch(project_id: int, patch: Any, actor: Actor, *, expected_version: int) -> Project:
+def project_patch(
+    project_id: int, patch: Any, actor: Actor, *, expected_version: int
+) -> ProjectView:
     """Apply an RFC 7396 merge patch to the record, then validate the result as a whole."""
     project = _load_for_write(project_id, actor, expected_version)
     if not isinstance(patch, Mapping):
@@ -469,32 +267,36 @@ def project_patch(project_id: int, patch: Any, actor: Actor, *, expected_version
         )
     merged = apply_merge_patch(project_record(project), patch)
     data = project_validate(merged)
-    return _write_update(project, data, actor, expected_version)
+    return _write_update(project, data, actor)
 
 
-def _write_update(project: Project, data: dict, actor: Actor, expected_version: int) -> Project:
+def _write_update(project: Project, data: dict, actor: Actor) -> ProjectView:
     if _identifier_taken(data["identifier"], project.id):
         raise _identifier_error(data["identifier"])
-    old, security_before = project_record(project), screening.security_state(project)
-    ruleset = screening.active_ruleset()
+    old = project_record(project)
+    security_before = security_state(project.review_status, project.flags)
+    ruleset = active_ruleset()
     with db.session.no_autoflush:  # the row is written once, by _flush_update
         _apply(project, data)
-        note = screening.screen_project(project, data, ruleset)
-    _flush_update(project, expected_version)
-    record_version(project, "update", actor, old, security_before=security_before, note=note)
+        note = screen_project(project, data, ruleset)
+    _flush_update(project)
+    _written(project, "update", actor, old, security_before=security_before, note=note)
+    view = ProjectView.of(project)
     _commit_or_translate(data["identifier"])
-    return project
+    return view
 
 
-def project_withdraw(project_id: int, actor: Actor, *, expected_version: int) -> Project:
+def project_withdraw(project_id: int, actor: Actor, *, expected_version: int) -> ProjectView:
     """Mark a project withdrawn: kept, with its history, and hidden from lists."""
     project = _load_for_write(project_id, actor, expected_version)
-    old, security_before = project_record(project), screening.security_state(project)
+    old = project_record(project)
+    security_before = security_state(project.review_status, project.flags)
     project.withdrawn_at = project.updated_at = utcnow()
-    _flush_update(project, expected_version)
-    record_version(project, "withdraw", actor, old, security_before=security_before)
+    _flush_update(project)
+    _written(project, "withdraw", actor, old, security_before=security_before)
+    view = ProjectView.of(project)
     db.session.commit()
-    return project
+    return view
 
 
 BATCH_LIMIT = 500
@@ -504,6 +306,44 @@ def _batch_errors(index: int, errors: list[dict]) -> list[dict]:
     return [
         {**e, "field": f"[{index}].{e['field']}" if e["field"] else f"[{index}]"} for e in errors
     ]
+
+
+def _batch_record(payload: Any, seen: dict[str, int]) -> dict:
+    """One record of a batch, validated and checked for a unique identifier.
+    Raises ValidationFailed."""
+    data = project_validate(payload)
+    identifier = data["identifier"]
+    if identifier in seen:
+        raise ValidationFailed(
+            [
+                {
+                    "field": "identifier",
+                    "code": "not_unique",
+                    "message": f"{identifier!r} is also record {seen[identifier]} of this batch.",
+                }
+            ]
+        )
+    if _identifier_taken(identifier):
+        raise _identifier_error(identifier)
+    return data
+
+
+def _batch_commit() -> None:
+    db.session.flush()
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise ValidationFailed(
+            [
+                {
+                    "field": "identifier",
+                    "code": "not_unique",
+                    "message": "Another request created one of these identifiers at "
+                    "the same time; retry the batch.",
+                }
+            ]
+        ) from None
 
 
 def project_batch_create(
@@ -520,7 +360,7 @@ def project_batch_create(
     written whole or not at all. Results are `{index, status, id}` or
     `{index, status, errors}`. Raises ValidationFailed, PermissionDenied.
     """
-    if not can_create_project(actor):
+    if not permissions.can_create_project(actor):
         raise PermissionDenied("Only a partner ministry with a write token may create projects.")
     if not isinstance(payloads, list) or not 1 <= len(payloads) <= BATCH_LIMIT:
         raise ValidationFailed(
@@ -533,30 +373,16 @@ def project_batch_create(
             ]
         )
     begin_write()
-    ruleset = screening.active_ruleset()
+    ruleset = active_ruleset()
     results: list[dict] = []
     seen: dict[str, int] = {}
     for index, payload in enumerate(payloads):
         try:
-            data = project_validate(payload)
-            identifier = data["identifier"]
-            if identifier in seen:
-                raise ValidationFailed(
-                    [
-                        {
-                            "field": "identifier",
-                            "code": "not_unique",
-                            "message": f"{identifier!r} is also record "
-                            f"{seen[identifier]} of this batch.",
-                        }
-                    ]
-                )
-            if _identifier_taken(identifier):
-                raise _identifier_error(identifier)
+            data = _batch_record(payload, seen)
         except ValidationFailed as error:
             results.append({"index": index, "status": 422, "errors": error.errors})
             continue
-        seen[identifier] = index
+        seen[data["identifier"]] = index
         with db.session.begin_nested():
             project = _insert(data, actor.organisation_id, actor, ruleset)
         results.append({"index": index, "status": 201, "id": project.id})
@@ -569,19 +395,5 @@ def project_batch_create(
         )
     if before_commit:
         before_commit(results)
-    db.session.flush()
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        raise ValidationFailed(
-            [
-                {
-                    "field": "identifier",
-                    "code": "not_unique",
-                    "message": "Another request created one of these identifiers at "
-                    "the same time; retry the batch.",
-                }
-            ]
-        ) from None
+    _batch_commit()
     return results

@@ -6,16 +6,16 @@ import json
 import random
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from types import SimpleNamespace
 from datetime import date, timedelta
 from decimal import Decimal
 
 import pycountry
 from sqlalchemy import delete, func, insert, select, text
 
-from registry import exports, reference, screening
+from registry import reference, rules
 from registry.database import begin_write
 from registry.extensions import db
+from registry.formats import jsonable
 from registry.models import (
     Organisation,
     Project,
@@ -27,16 +27,12 @@ from registry.models import (
     RefSector,
 )
 from registry.models.types import utcnow
+from registry.project_view import VIEW_COLUMNS, OrgRef, ProjectView, ScreeningView
 from registry.services import accounts
-from registry.services import screening as screening_service
 from registry.services.actors import Actor
-from registry.services.projects import (
-    document_text,
-    jsonable,
-    project_columns,
-    project_create,
-    share_rows,
-)
+from registry.services.derived import derived_values
+from registry.services.projects import project_columns, project_create, share_rows
+from registry.services.screening import active_ruleset, flag_rows
 
 DEMO_DIR = reference.SEED_DIR / "demo"
 
@@ -117,7 +113,7 @@ def demo_load(
         org_ids[org["ref"]] = existing.id
     have = set(db.session.scalars(select(Project.identifier)))
     actor = Actor.system("seed demo")
-    ruleset = screening_service.active_ruleset()  # one ruleset for the whole load
+    ruleset = active_ruleset()  # one ruleset for the whole load
     for entry in projects:
         record = {k: v for k, v in entry.items() if k != "reporting_org"}
         if record["identifier"] in have:
@@ -270,10 +266,10 @@ def synthetic_generate(
     pools = _pools()
     org_ids = _synthetic_org_ids()
     orgs = {
-        org.id: SimpleNamespace(ref=org.ref, name=org.name)
+        org.id: OrgRef(org.ref, org.name)
         for org in db.session.scalars(select(Organisation).where(Organisation.id.in_(org_ids)))
     }
-    ruleset = screening_service.active_ruleset()
+    ruleset = active_ruleset()
     today = date.today()
     written = 0
     for batch in _batches(count, batch_size):
@@ -281,38 +277,17 @@ def synthetic_generate(
         first_id = (db.session.scalar(select(func.max(Project.id))) or 0) + 1
         now = utcnow()
         projects, countries, sectors, versions, flags = [], [], [], [], []
-        for offset in range(batch):
-            project_id = first_id + offset
+        for project_id in range(first_id, first_id + batch):
             data = synthetic_record(rng, project_id, pools, today)
-            project_flags = screening.screen(data, ruleset)
-            review = "pending" if screening.needs_review(project_flags) else "not_required"
-            row = {
-                **project_columns(data),
-                "id": project_id,
-                "reporting_org_id": org_ids[project_id % len(org_ids)],
-                "version": 1,
-                "created_at": now,
-                "updated_at": now,
-                "review_status": review,
-                "review_status_since": now,
-                "ruleset_version": ruleset.version,
-                "withdrawn_at": None,
-            }
-            org = orgs[row["reporting_org_id"]]
-            row["document"] = document_text(
-                SimpleNamespace(**row, reporting_org=org, flags=project_flags, decisions=[])
-            )
-            row["export_cells"] = exports.encode_cells(
-                exports.project_cells(SimpleNamespace(**row), org.ref)
+            org_id = org_ids[project_id % len(org_ids)]
+            row, project_flags = _synthetic_row(
+                data, project_id, org_id, orgs[org_id], ruleset, now
             )
             projects.append(row)
-            flags += [
-                {**row, "project_id": project_id}
-                for row in screening_service.flag_rows(project_flags)
-            ]
+            flags += [{**f, "project_id": project_id} for f in flag_rows(project_flags)]
             country_rows, sector_rows = share_rows(data)
-            countries += [{**row, "project_id": project_id} for row in country_rows]
-            sectors += [{**row, "project_id": project_id} for row in sector_rows]
+            countries += [{**r, "project_id": project_id} for r in country_rows]
+            sectors += [{**r, "project_id": project_id} for r in sector_rows]
             versions.append(
                 {
                     "project_id": project_id,
@@ -337,6 +312,32 @@ def synthetic_generate(
         if progress:
             progress(batch)
     return written
+
+
+def _synthetic_row(data: dict, project_id: int, org_id: int, org: OrgRef, ruleset, now):
+    """The `projects` row of a synthetic record (screened, derived text rendered) and its
+    flags."""
+    project_flags = rules.screen(data, ruleset)
+    review = "pending" if rules.needs_review(project_flags) else "not_required"
+    row = {
+        **project_columns(data),
+        "id": project_id,
+        "reporting_org_id": org_id,
+        "version": 1,
+        "created_at": now,
+        "updated_at": now,
+        "review_status": review,
+        "review_status_since": now,
+        "ruleset_version": ruleset.version,
+        "withdrawn_at": None,
+    }
+    view = ProjectView(
+        *(row[name] for name in VIEW_COLUMNS),
+        reporting_org=org,
+        screening=ScreeningView(review, ruleset.version),
+    )
+    row.update(derived_values(view))
+    return row, project_flags
 
 
 def _batches(count: int, size: int) -> Iterator[int]:

@@ -18,7 +18,6 @@ from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from sqlalchemy import BigInteger, func, select, type_coerce
 
 from registry import reference
-from registry.shares import share_of
 from registry.extensions import db
 from registry.models import (
     Organisation,
@@ -28,21 +27,16 @@ from registry.models import (
     RefCountry,
     RefSector,
 )
-from registry.services import countries, listing
+from registry.names import country_name
+from registry.services import listing
 from registry.services.actors import Actor
 from registry.services.errors import ValidationFailed
+from registry.services.validation import load
+from registry.shares import share_of
+from schemas.exports import SummaryArgsSchema
 
-DIMENSIONS = (
-    "country",
-    "region",
-    "sector",
-    "sector_group",
-    "status",
-    "year",
-    "instrument",
-    "reporting_org",
-)
 CENT = Decimal("0.01")
+_args_schema = SummaryArgsSchema()
 
 
 @dataclass(frozen=True)
@@ -109,23 +103,6 @@ def parse_rates(text: str, name: str) -> Rates:
     return Rates("USD", units, f"uploaded table {name!r}")
 
 
-def validate_group_by(values: list[str]) -> list[str]:
-    chosen = [v for raw in values for v in raw.split(",") if v]
-    bad = [v for v in chosen if v not in DIMENSIONS]
-    if bad or not chosen or len(set(chosen)) != len(chosen):
-        raise ValidationFailed(
-            [
-                {
-                    "field": "group_by",
-                    "code": "invalid_choice",
-                    "message": f"Group by one or more of: {', '.join(DIMENSIONS)}, "
-                    "each once (got " + (", ".join(chosen) or "nothing") + ").",
-                }
-            ]
-        )
-    return chosen
-
-
 def summary_rows(filters: dict, viewer: Actor, group_by: list[str]) -> tuple[list[str], list[list]]:
     """(header, rows) of the summary, sorted by the group values then currency."""
     matching = select(Project.id).where(*listing.project_filter(filters, viewer)).subquery()
@@ -183,23 +160,23 @@ def labelled(
 ) -> tuple[list[str], list[list]]:
     """Add readable names next to codes, and the conversion columns when asked."""
     names = {
-        "country": countries.country_name,
+        "country": country_name,
         "region": reference.region_name,
         "sector": lambda c: reference.sectors()[c].name if c in reference.sectors() else c,
     }
     out_header, out_rows = [], [[] for _ in rows]
     for i, column in enumerate(header):
         out_header.append(column)
-        for out, row in zip(out_rows, rows):
+        for out, row in zip(out_rows, rows, strict=True):
             out.append(row[i])
         if column in names:
             out_header.append(f"{column}_name")
-            for out, row in zip(out_rows, rows):
+            for out, row in zip(out_rows, rows, strict=True):
                 out.append(names[column](row[i]) if row[i] else "")
     if convert_to:
         out_header += [f"amount_{convert_to}", "rates"]
         currency_at, amount_at = header.index("currency"), header.index("amount")
-        for out, row in zip(out_rows, rows):
+        for out, row in zip(out_rows, rows, strict=True):
             converted = rates.convert(row[amount_at], row[currency_at], convert_to)
             out += ["" if converted is None else converted, rates.source]
     return out_header, out_rows
@@ -218,8 +195,8 @@ def summary_table(
     Raises ValidationFailed (bad grouping, no rate for the target currency),
     PermissionDenied (a forbidden filter).
     """
-    dimensions = validate_group_by(group_by)
-    convert_to = (convert_to or "").strip().upper() or None
+    args = load(_args_schema, {"group_by": group_by, "convert_to": convert_to})
+    dimensions, convert_to = args["group_by"], args["convert_to"]
     if convert_to:
         rates = rates or seed_rates()
         if convert_to not in rates.units:

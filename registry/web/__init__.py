@@ -6,16 +6,16 @@ security headers; the language comes from `?lang=`, then the session, then the b
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, request, session
+from flask import Flask, request, session
 from flask_babel import lazy_gettext as _l
 from flask_babel import refresh
 from flask_login import current_user
 
+from registry.api import API_BLUEPRINTS
 from registry.extensions import babel, csrf, login_manager
-from registry.web import helpers
-
-bp = Blueprint("web", __name__)
-LANGUAGES = ("en", "ja")
+from registry.names import LANGUAGES
+from registry.web import admin, auth, countries, exports, helpers, projects, system  # noqa: F401
+from registry.web.blueprint import bp
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -59,11 +59,7 @@ def init_web(app: Flask) -> None:
     # The language is chosen per request, even where an app context outlives one.
     app.before_request(refresh)
 
-    from registry.web import admin, auth, countries, exports, projects, system  # noqa: F401
-
     app.register_blueprint(bp)
     # The API authenticates with bearer tokens, not cookies: CSRF does not apply there.
-    from registry.api import API_BLUEPRINTS
-
     for api_bp in API_BLUEPRINTS:
         csrf.exempt(api_bp)

@@ -5,26 +5,29 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
-from registry.services import screening
+from registry.services import screening, vendors
+from registry.services.actors import ADMIN
 from registry.services.errors import ValidationFailed
-from registry.web import bp
 from registry.web.auth import current_actor, signed_in
+from registry.web.blueprint import bp
 from registry.web.forms import RerunForm, VendorForm
 
 
 @bp.route("/admin/vendors", methods=["GET", "POST"])
-@signed_in(roles=("admin",))
+@signed_in(roles=(ADMIN,))
 def admin_vendors():
     form = VendorForm()
     if form.validate_on_submit():
         aliases = [a.strip() for a in (form.aliases.data or "").split(",") if a.strip()]
         try:
-            entry = screening.vendor_add(
-                form.name.data,
-                aliases,
-                form.country.data or None,
-                form.categories.data,
-                form.source.data,
+            entry = vendors.vendor_add(
+                {
+                    "name": form.name.data,
+                    "aliases": aliases,
+                    "country": form.country.data or None,
+                    "categories": form.categories.data,
+                    "source": form.source.data,
+                },
                 current_actor(),
             )
         except ValidationFailed as error:
@@ -46,11 +49,11 @@ def admin_vendors():
 
 
 @bp.post("/admin/screening/rerun")
-@signed_in(roles=("admin",))
+@signed_in(roles=(ADMIN,))
 def admin_rerun():
     form = RerunForm()
     if form.validate_on_submit():
-        report = screening.screening_rerun()
+        report = screening.screening_rerun(current_actor())
         flash(
             _(
                 "%(screened)s projects screened, %(changed)s changed, %(reopened)s reviews "

@@ -21,7 +21,7 @@ from registry.limits import check_sign_in_allowed, count_failed_sign_in
 from registry.models import User
 from registry.services import accounts
 from registry.services.actors import Actor
-from registry.web import bp
+from registry.web.blueprint import bp
 
 
 class LoginForm(FlaskForm):
@@ -89,7 +89,8 @@ def _login_key() -> str:
 @bp.route("/login", methods=["GET", "POST"])
 @public
 def login():
-    """Sign in. After 5 failures in 15 minutes for one address and email, 429 until the window ends."""
+    """Sign in. After 5 failures in 15 minutes for one address and email, 429 until the
+    window ends."""
     form = LoginForm()
     if request.method == "POST":
         check_sign_in_allowed(_login_key())

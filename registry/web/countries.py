@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from flask import abort, render_template
 
-from registry.screening import SEVERITY_RANK
+from registry.rules import SEVERITY_RANK
 from registry.services import countries, listing
-from registry.services import projects as project_service
+from registry.services.documents import project_document
 from registry.services.errors import NotFound
-from registry.web import bp, helpers
+from registry.web import helpers
 from registry.web.auth import current_actor, signed_in
+from registry.web.blueprint import bp
 
 
 @bp.get("/countries")
@@ -34,7 +35,7 @@ def country(code: str):
         abort(404)
     summary = countries.country_projects_summary(info["alpha2"])
     page = listing.project_page({"country": [info["alpha2"]]}, actor, limit=200)
-    documents = [project_service.project_document(p, actor) for p in page.items]
+    documents = [project_document(p, actor) for p in page.items]
 
     def worst(document):
         flags = (document.get("security") or {}).get("flags") or []

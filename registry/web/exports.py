@@ -7,10 +7,11 @@ from itertools import islice
 from flask import render_template, request
 from werkzeug.exceptions import UnprocessableEntity
 
-from registry import exports
-from registry.services import listing, summaries
-from registry.web import bp
+from registry import csv_cells
+from registry.exports import csv_response
+from registry.services import exports, listing, summaries
 from registry.web.auth import current_actor, signed_in
+from registry.web.blueprint import bp
 from registry.web.projects import parse_query
 
 PREVIEW_ROWS = 10
@@ -20,9 +21,9 @@ def _export_request() -> tuple[dict, list[dict], str]:
     """The list's filters, their problems, and the shape (`explode`) of this request."""
     query, problems = parse_query(_without(request.args, "explode", "excel"))
     shape = request.args.get("explode") or "project"
-    if shape not in exports.SHAPES:
+    if shape not in csv_cells.SHAPES:
         raise UnprocessableEntity(
-            f"explode must be one of: {', '.join(exports.SHAPES)} (got {shape!r})."
+            f"explode must be one of: {', '.join(csv_cells.SHAPES)} (got {shape!r})."
         )
     return query, problems, shape
 
@@ -64,9 +65,9 @@ def export_projects():
     query, problems, shape = _export_request()
     if problems:
         raise UnprocessableEntity("; ".join(f"{p['field']}: {p['message']}" for p in problems))
-    return exports.csv_response(
+    return csv_response(
         _rows(query, shape),
-        exports.project_export_stem(shape),
+        csv_cells.export_stem(shape),
         excel=request.args.get("excel") == "1",
     )
 
@@ -88,6 +89,4 @@ def export_summary():
     stem, header, rows = summaries.summary_table(
         query, current_actor(), args.getlist("group_by"), args.get("convert_to"), rates
     )
-    return exports.csv_response(
-        exports.safe_rows(header, rows), stem, excel=args.get("excel") == "1"
-    )
+    return csv_response(csv_cells.safe_rows(header, rows), stem, excel=args.get("excel") == "1")

@@ -8,13 +8,13 @@ from wtforms import SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
-from registry.services import screening
+from registry import reference
 
 
 class ReviewForm(FlaskForm):
     status = SelectField(
         _l("Decision"),
-        choices=[SelectChoice(s, s) for s in screening.DECISIONS],
+        choices=[SelectChoice(s, s) for s in reference.vocabulary("review_decisions")],
         validators=[DataRequired()],
     )
     note = TextAreaField(_l("Reasons"), validators=[DataRequired(), Length(max=10_000)])
@@ -28,7 +28,7 @@ class VendorForm(FlaskForm):
     country = StringField(_l("Home country (ISO code)"), validators=[Optional(), Length(max=3)])
     categories = SelectMultipleField(
         _l("Categories"),
-        choices=[SelectChoice(c, c) for c in screening.VENDOR_CATEGORIES],
+        choices=[SelectChoice(c, c) for c in reference.vocabulary("vendor_categories")],
         validators=[DataRequired()],
     )
     source = StringField(_l("Source of the listing"), validators=[DataRequired(), Length(max=500)])

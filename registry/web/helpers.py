@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-
-from babel.numbers import format_currency, format_decimal
 from urllib.parse import urlencode
 
+from babel.numbers import format_currency, format_decimal
 from flask import request
 from flask_babel import format_date, get_locale
 from werkzeug.datastructures import MultiDict
 
-from registry import reference
-from registry.services import countries
+from registry import names, reference
 
 
 def language() -> str:
@@ -21,19 +19,15 @@ def language() -> str:
 
 
 def country_name(code: str) -> str:
-    return countries.country_name(code, language())
+    return names.country_name(code, language())
 
 
 def flag_emoji(code: str) -> str:
-    import pycountry
-
-    country = pycountry.countries.get(alpha_2=code)
-    return getattr(country, "flag", "") if country else ""
+    return names.country_flag(code)
 
 
 def sector_name(code: str) -> str:
-    sector = reference.sectors().get(code)
-    return sector.name if sector else code
+    return names.sector_name(code)
 
 
 def category_name(code: str) -> str:
@@ -66,7 +60,7 @@ def date(value) -> str:
 
 
 def subdivision_name(code: str) -> str:
-    return countries.subdivision_name(code, language())
+    return names.subdivision_name(code, language())
 
 
 def _url(args: MultiDict) -> str:

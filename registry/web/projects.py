@@ -6,11 +6,14 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 
-from registry.services import listing, screening
+from registry.services import history, listing, permissions
 from registry.services import projects as project_service
+from registry.services.actors import ADMIN, REVIEWER
+from registry.services.documents import project_document
 from registry.services.errors import ValidationFailed
-from registry.web import bp
+from registry.services.reviews import review_decide, review_queue
 from registry.web.auth import current_actor, signed_in
+from registry.web.blueprint import bp
 from registry.web.forms import ReviewForm
 from schemas.errors import flatten
 from schemas.fields import List as ListField
@@ -54,7 +57,7 @@ def projects():
         query, _problems = parse_query({})
         page = listing.project_page(query, actor, limit=PAGE_SIZE)
         total, facets = listing.project_count(query, actor), listing.project_facets(query, actor)
-    documents = [project_service.project_document(p, actor) for p in page.items]
+    documents = [project_document(p, actor) for p in page.items]
     status = 422 if problems else 200
     return render_template(
         "projects.html",
@@ -64,7 +67,7 @@ def projects():
         query=query,
         problems=problems,
         next_cursor=page.next_cursor,
-        can_see_security=screening.can_filter_by_security(actor),
+        can_see_security=permissions.can_filter_by_security(actor),
     ), status
 
 
@@ -74,20 +77,24 @@ def project(project_id: int):
     """Everything about one project, its flags (as the role allows) and its history."""
     actor = current_actor()
     item = project_service.project_get(project_id)
-    document = project_service.project_document(item, actor)
-    history = project_service.project_history(project_id, actor)
-    form = ReviewForm() if screening.can_decide_review(actor) else None
-    return render_template("project.html", project=document, history=history, form=form)
+    document = project_document(item, actor)
+    versions = history.project_history(project_id, actor)
+    form = ReviewForm() if permissions.can_decide_review(actor) else None
+    return render_template("project.html", project=document, history=versions, form=form)
 
 
 @bp.post("/projects/<int:project_id>/review")
-@signed_in(roles=("reviewer",))
+@signed_in(roles=(REVIEWER,))
 def project_review(project_id: int):
     """A reviewer's decision, from the form on the project page."""
     form = ReviewForm()
     if form.validate_on_submit():
         try:
-            screening.review_decide(project_id, form.status.data, form.note.data, current_actor())
+            review_decide(
+                project_id,
+                {"status": form.status.data, "note": form.note.data},
+                current_actor(),
+            )
         except ValidationFailed as error:
             for problem in error.errors:
                 flash(problem["message"], "error")
@@ -102,11 +109,9 @@ def project_review(project_id: int):
 
 
 @bp.get("/reviews")
-@signed_in(roles=("reviewer", "admin"))
+@signed_in(roles=(REVIEWER, ADMIN))
 def reviews():
     """The review queue: pending projects, the longest waiting first."""
     actor = current_actor()
-    queue = [
-        project_service.project_document(p, actor) for p in screening.review_queue("pending", 200)
-    ]
+    queue = [project_document(p, actor) for p in review_queue(actor, {"limit": 200})]
     return render_template("reviews.html", queue=queue)

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-from registry import create_app
+from registry.app import create_app
 from registry.extensions import db
 from registry.services import accounts, seeding
 from tests.conftest import empty_tables
@@ -63,7 +63,7 @@ def browser():
     playwright = sync_playwright().start()
     try:
         browser = playwright.chromium.launch(executable_path=path, headless=True, args=BROWSER_ARGS)
-    except Exception as error:  # noqa: BLE001 - any launch failure means no browser
+    except Exception as error:
         playwright.stop()
         _unavailable(f"Chromium at {path} did not start: {error}")
     yield browser
