@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields
 
 from registry import reference
+from schemas.fields import Choice
 
 
 def _enum(vocabulary: str, *, description: str | None = None, **kw) -> fields.String:
@@ -240,4 +241,4 @@ class SectorListSchema(Schema):
 
 
 class CountryQueryArgsSchema(Schema):
-    lang = fields.String(load_default="en", validate=validate.OneOf(["en", "ja"]))
+    lang = Choice("languages", load_default=reference.vocabulary("languages")[0])
