@@ -317,3 +317,18 @@ def test_nul_in_sign_in_is_a_wrong_password_not_an_error(client, app):
     )
     assert response.status_code == 400
     assert "Wrong email or password." in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("role", "reviews", "vendors"),
+    [
+        ("diplomat", False, False),
+        ("planner", False, False),
+        ("reviewer", True, False),
+        ("admin", True, True),
+    ],
+)
+def test_navigation_offers_what_the_permissions_allow(as_role, role, reviews, vendors):
+    page = as_role(role).get("/projects").get_data(as_text=True)
+    assert ('href="/reviews"' in page) is reviews
+    assert ('href="/admin/vendors"' in page) is vendors

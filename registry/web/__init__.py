@@ -6,6 +6,8 @@ security headers; the language comes from `?lang=`, then the session, then the b
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 from flask import Flask, request, session
 from flask_babel import lazy_gettext as _l
 from flask_babel import refresh
@@ -14,6 +16,7 @@ from flask_login import current_user
 from registry.api import API_BLUEPRINTS
 from registry.extensions import babel, csrf, login_manager
 from registry.names import LANGUAGES
+from registry.services import permissions
 from registry.web import admin, auth, countries, exports, helpers, projects, system  # noqa: F401
 from registry.web.blueprint import bp
 
@@ -46,6 +49,19 @@ def security_headers(response):
     return response
 
 
+def navigation_permissions() -> dict:
+    """`may.<permission>` for the navigation: the permissions module decides, not the page."""
+    if not current_user or not current_user.is_authenticated:
+        return {"may": SimpleNamespace(see_review_queue=False, manage_screening=False)}
+    actor = auth.current_actor()
+    return {
+        "may": SimpleNamespace(
+            see_review_queue=permissions.can_see_review_queue(actor),
+            manage_screening=permissions.can_manage_screening(actor),
+        )
+    }
+
+
 def init_web(app: Flask) -> None:
     babel.init_app(
         app, locale_selector=select_locale, default_translation_directories="translations"
@@ -56,6 +72,7 @@ def init_web(app: Flask) -> None:
     login_manager.login_message = _l("Please sign in to see this page.")
     app.jinja_env.globals.update(helpers.HELPERS)
     app.after_request(security_headers)
+    app.context_processor(navigation_permissions)
     # The language is chosen per request, even where an app context outlives one.
     app.before_request(refresh)
 
