@@ -1,19 +1,27 @@
 """CSV cells of the project exports, rendered from a ProjectView: columns, names, shares,
 and formula neutralising. A pure leaf: no Flask, no database.
+
+Every CSV the registry writes is RFC 4180: a cell with a comma, a quote, a CR or an LF
+is quoted (quotes doubled), and every row ends in CRLF, so a line break inside a title
+stays inside its cell. A cell that starts like a formula gets a leading `'`; a
+spreadsheet reads a quoted cell as one cell and looks for a formula only at its start,
+so a line break followed by `=` inside a cell is text.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 
 from registry import names, reference
-from registry.formats import cents, decimal_text
-from registry.shares import share_percentages
+from registry.formats import decimal_text
+from registry.shares import split_amount
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# A leading line break counts too: a spreadsheet that trims it would see what follows.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
+LINE_END = "\r\n"
 SHAPES = reference.vocabulary("export_shapes")
 PROJECT_COLUMNS = (
     "identifier",
@@ -108,10 +116,11 @@ def project_cells(view) -> list[str]:
 
 
 def encode_cells(cells: list[str]) -> str:
-    """Cells as one CSV line, without its line end."""
+    """Cells as one CSV line, without its line end: quoted as in a whole row, so a cell
+    with a CR or an LF is quoted too (the csv module quotes the line end's characters)."""
     buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="").writerow(cells)
-    return buffer.getvalue()
+    csv.writer(buffer, lineterminator=LINE_END).writerow(cells)
+    return buffer.getvalue().removesuffix(LINE_END)
 
 
 def _place(shape: str, code: str) -> tuple[str, str, str]:
@@ -121,13 +130,20 @@ def _place(shape: str, code: str) -> tuple[str, str, str]:
     return (code, sector.name, sector.group)
 
 
-def share_cells(shape: str, row, tail: tuple) -> Iterator[list[str]]:
+def share_cells(
+    shape: str, row, tail: tuple, keep: Callable[[str], bool] | None = None
+) -> Iterator[list[str]]:
     """One exploded row per country or sector share of a project row (identifier, title,
-    status, ref, amount, currency, instrument and its shares), with `tail` appended."""
+    status, ref, amount, currency, instrument and its shares), with `tail` appended.
+
+    Share amounts are the project's amount split in cents (`shares.allocate`): they add
+    up to it exactly. With `keep`, only the shares whose code it keeps are written (the
+    split is still over all of them)."""
     entries = row.recipient_countries if shape == "country" else row.sectors
     head = (row.identifier, row.title, row.status, row.ref)
-    for code, percentage in share_percentages(entries):
-        share = cents(row.amount * percentage / 100)
+    for code, percentage, share in split_amount(row.amount, entries):
+        if keep is not None and not keep(code):
+            continue
         cells = (
             *head,
             *_place(shape, code),
@@ -146,10 +162,17 @@ class RawLine(str):
     __slots__ = ()
 
 
+def row_cells(row: list[str] | RawLine) -> list[str]:
+    """The cells of a row of an export (a RawLine read back), for a page's preview."""
+    if isinstance(row, RawLine):
+        return next(csv.reader(io.StringIO(row, newline=""), strict=True))
+    return list(row)
+
+
 def csv_stream(rows: Iterable[list[str]], *, bom: bool = False, chunk_rows: int = 500):
     """CSV bytes, a few hundred rows at a time; RawLine rows go through as they are."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer = csv.writer(buffer, lineterminator=LINE_END)
     if bom:
         buffer.write("\ufeff")
     pending = 0

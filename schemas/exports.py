@@ -14,6 +14,8 @@ from schemas.query import Flag, ProjectFilterSchema
 class GroupBy(Coded, fields.Field):
     """Summary dimensions, each once: repeated values or comma-separated ones."""
 
+    is_multiple = True  # webargs reads every value of a repeated query parameter
+
     def _deserialize(self, value, attr, data, **kwargs):
         allowed = reference.vocabulary("summary_dimensions")
         values = value if isinstance(value, list) else [value]

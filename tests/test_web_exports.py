@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-import csv
-import io
+import html
+import re
 
 from registry.services import projects, reviews
 from tests.conftest import valid_project
+from tests.test_exports import strict_rows
 from tests.test_web_pages import _sign_in, _user
 
 
 def _rows(response) -> list[list[str]]:
-    text = response.get_data(as_text=True).lstrip("\ufeff")
-    return list(csv.reader(io.StringIO(text)))
+    """The rows of a CSV download, which must be RFC 4180 (see tests/test_exports.py)."""
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return strict_rows(response.data)
 
 
 def test_csv_shares_the_list_filters_and_neutralises_formulas(client, ministry):
@@ -81,3 +83,46 @@ def test_reviewers_export_codes_never_notes(client, ministry):
     assert "MARITIME_DATA:high" in text and "cleared" in text
     assert "Secret reasoning." not in text and "bathymetric" not in text.lower()
     assert client.get("/exports").status_code == 200
+
+
+def test_downloads_and_preview_keep_a_line_break_inside_its_cell(client, ministry, jp):
+    title = "Port upgrade\n=1+1"
+    projects.project_create(valid_project(title=title), ministry)
+    _sign_in(client, _user("planner"))
+    for url in (
+        "/exports/projects.csv",
+        "/exports/projects.csv?explode=country&excel=1",
+        "/exports/projects.csv?explode=sector",
+    ):
+        header, *rows = _rows(client.get(url))
+        assert [row[header.index("title")] for row in rows] == [title], url
+    for url in ("/api/v1/exports/projects.csv", "/api/v1/exports/projects.csv?explode=sector"):
+        header, *rows = _rows(jp.get(url))
+        assert [row[header.index("title")] for row in rows] == [title], url
+    page = client.get("/exports").get_data(as_text=True)
+    body = page[page.index("<tbody>") : page.index("</tbody>")]
+    cells = [html.unescape(c) for c in re.findall(r"<td>(.*?)</td>", body, re.DOTALL)]
+    assert cells[:3] == ["JP-GOV-1-2026-001", title, "implementation"]
+
+
+def test_exports_filtered_by_country_write_only_its_rows(client, ministry):
+    projects.project_create(
+        valid_project(
+            identifier="A",
+            recipient_countries=[
+                {"code": "VN", "percentage": "60"},
+                {"code": "LA", "percentage": "40"},
+            ],
+            locations=[],
+        ),
+        ministry,
+    )
+    _sign_in(client, _user("planner"))
+    header, *rows = _rows(client.get("/exports/projects.csv?country=VN&explode=country"))
+    assert [(r[header.index("country_code")], r[header.index("share_amount")]) for r in rows] == [
+        ("VN", "75000000.00")
+    ]
+    assert _rows(client.get("/exports/summary.csv?country=VN&group_by=country")) == [
+        ["country", "country_name", "currency", "project_count", "amount"],
+        ["VN", "Vietnam", "USD", "1", "75000000.00"],
+    ]

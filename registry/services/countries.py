@@ -9,7 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pycountry
-from sqlalchemy import BigInteger, case, func, select, type_coerce
+from sqlalchemy import BigInteger, and_, case, func, select, type_coerce
 
 from registry import reference
 from registry.extensions import db
@@ -22,7 +22,7 @@ from registry.names import (
     translate,
 )
 from registry.services.errors import NotFound
-from registry.shares import share_of
+from registry.services.summaries import allocated_cents
 
 
 def _region(code: str, language: str = "en") -> dict | None:
@@ -84,33 +84,35 @@ COMMITTED_STATUSES = ("implementation", "finalisation", "closed", "suspended")
 def country_project_stats(alpha2: str | None = None) -> dict[str, dict]:
     """Per recipient country (or just `alpha2`): project count and committed totals by currency.
 
-    Sums integer cents per (country, currency, share) in SQL, then applies each
-    share exactly in Decimal, so totals stay exact on every database.
+    A country's total adds up its shares of the projects' amounts, split in cents by the
+    rule of the exploded exports and summaries (`summaries.allocated_cents`): the same
+    cents, exact on every database. The split sees all of a project's countries.
     """
-    cents = type_coerce(Project.amount, BigInteger)
-    committed = case((Project.status.in_(COMMITTED_STATUSES), cents), else_=None)
-    query = (
-        select(
-            ProjectCountry.code,
-            Project.currency,
-            ProjectCountry.share_bp,
-            func.count(),
-            func.sum(committed),
-        )
-        .join(Project, Project.id == ProjectCountry.project_id)
-        .where(Project.withdrawn_at.is_(None))
-        .group_by(ProjectCountry.code, Project.currency, ProjectCountry.share_bp)
+    country, project = ProjectCountry.__table__.c, Project.__table__.c
+    amount = type_coerce(project.amount, BigInteger)
+    projects = project.withdrawn_at.is_(None)
+    if alpha2:
+        wanted = select(ProjectCountry.project_id).where(ProjectCountry.code == alpha2)
+        projects = and_(projects, country.project_id.in_(wanted))
+    cents = allocated_cents(amount, country.share_bp, [country.project_id], country.position)
+    shares = (
+        select(country.code, project.currency, project.status, cents.label("cents"))
+        .join(Project.__table__, project.id == country.project_id)
+        .where(projects)
+        .subquery()
+    )
+    committed = case((shares.c.status.in_(COMMITTED_STATUSES), shares.c.cents), else_=None)
+    query = select(shares.c.code, shares.c.currency, func.count(), func.sum(committed)).group_by(
+        shares.c.code, shares.c.currency
     )
     if alpha2:
-        query = query.where(ProjectCountry.code == alpha2)
-    rows = db.session.execute(query)
+        query = query.where(shares.c.code == alpha2)
     stats: dict[str, dict] = {}
-    for code, currency, share_bp, count, amount in rows:
+    for code, currency, count, cents in db.session.execute(query):
         entry = stats.setdefault(code, {"project_count": 0, "committed": {}})
         entry["project_count"] += count
-        if amount is not None:
-            share = share_of(amount, share_bp)
-            entry["committed"][currency] = entry["committed"].get(currency, Decimal(0)) + share
+        if cents is not None:
+            entry["committed"][currency] = Decimal(int(cents)).scaleb(-2)
     return stats
 
 

@@ -27,7 +27,7 @@ from registry.project_view import VIEW_COLUMNS, ProjectView
 from registry.services.documents import document_text
 
 # Raise whenever document_text or project_cells would write different text.
-RENDER_FORMAT = 1
+RENDER_FORMAT = 2
 _SEED_FILES = ("sectors.csv", "sector_categories.csv", "sector_groups.csv", "m49.csv")
 
 P = Project.__table__.c

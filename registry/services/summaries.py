@@ -3,19 +3,23 @@ year, instrument and reporting org: project counts and sums per currency.
 
 Amounts are never added across currencies; grouping by country or region counts each
 project's country share of its amount, by sector or sector group its sector share
-(both, when grouped by both). Sums are integer cents per share in SQL, with the
-shares applied exactly in Decimal afterwards.
+(both, when grouped by both: each country share split among the sectors). A share is
+the amount split in whole cents by `registry.shares.allocate`, computed in SQL here
+(`allocated_cents`), so a summary adds up exactly the share amounts of the exploded
+export, and the shares of one project add up to its amount. Grouped by country or
+region, the country filters select the shares counted (grouped by sector or sector
+group, the sector filters), as they select the rows of an exploded export.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from collections import defaultdict
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 
-from sqlalchemy import BigInteger, func, select, type_coerce
+from sqlalchemy import BigInteger, case, func, select, type_coerce
+from sqlalchemy.sql import ColumnElement
 
 from registry import reference
 from registry.extensions import db
@@ -31,8 +35,9 @@ from registry.names import country_name
 from registry.services import listing
 from registry.services.actors import Actor
 from registry.services.errors import ValidationFailed
+from registry.services.exports import ShareSelection
 from registry.services.validation import load
-from registry.shares import share_of
+from registry.shares import WHOLE
 from schemas.exports import SummaryArgsSchema
 
 CENT = Decimal("0.01")
@@ -103,55 +108,120 @@ def parse_rates(text: str, name: str) -> Rates:
     return Rates("USD", units, f"uploaded table {name!r}")
 
 
+P = Project.__table__.c
+
+
+def allocated_cents(
+    cents: ColumnElement, share_bp: ColumnElement, partition: list, position: ColumnElement
+) -> ColumnElement:
+    """SQL for one share of `cents` (whole, not negative) split among the rows of
+    `partition` by their `share_bp`: `registry.shares.allocate`, row by row.
+
+    Each share's exact part rounded down, plus one cent for the shares with the largest
+    remainders (the earlier `position` first) while cents are left over. `cents` is
+    taken as quotient and remainder of WHOLE so that no product outgrows a BIGINT.
+    """
+    quotient, remainder = cents // WHOLE, cents % WHOLE
+    floor = quotient * share_bp + (remainder * share_bp) // WHOLE
+    rest = (remainder * share_bp) % WHOLE
+    rank = func.row_number().over(partition_by=partition, order_by=(rest.desc(), position))
+    leftover = cents - func.sum(floor).over(partition_by=partition)
+    return floor + case((rank <= leftover, 1), else_=0)
+
+
+def _project_columns() -> list:
+    return [
+        P.id.label("project_id"),
+        P.currency,
+        P.status,
+        P.start_year,
+        P.instrument,
+        P.reporting_org_id,
+    ]
+
+
+# The share tables under names of their own: the list's filters test the tables
+# themselves (`id IN (SELECT project_id FROM project_countries …)`), which must not
+# be correlated with the shares being split.
+_COUNTRIES = ProjectCountry.__table__.alias("country_share")
+_SECTORS = ProjectSector.__table__.alias("sector_share")
+
+
+def _share_columns(shares) -> list:
+    if shares is _COUNTRIES:
+        return [shares.c.code.label("country")]
+    return [shares.c.code.label("sector"), shares.c.category.label("sector_category")]
+
+
+def summary_shares(conditions: list, by_country: bool, by_sector: bool):
+    """A subquery of one row per project matching `conditions` (on projects), or per
+    country share, per sector share, or per sector share of each country share, with
+    its `cents` (`allocated_cents`). The split sees all of a project's shares: select
+    shares outside it."""
+    amount = type_coerce(P.amount, BigInteger)
+    query = select(*_project_columns()).where(*conditions)
+    if not (by_country or by_sector):
+        return query.add_columns(amount.label("cents")).subquery()
+    first = _COUNTRIES if by_country else _SECTORS
+    cents = allocated_cents(amount, first.c.share_bp, [first.c.project_id], first.c.position)
+    query = query.join(first, first.c.project_id == P.id).add_columns(
+        *_share_columns(first), cents.label("cents")
+    )
+    if not (by_country and by_sector):
+        return query.subquery()
+    # Each country's cents split among the sectors by the same rule.
+    countries = query.subquery()
+    partition = [countries.c.project_id, countries.c.country]
+    cents = allocated_cents(countries.c.cents, _SECTORS.c.share_bp, partition, _SECTORS.c.position)
+    return (
+        select(
+            *(column for column in countries.c if column.name != "cents"),
+            *_share_columns(_SECTORS),
+            cents.label("cents"),
+        )
+        .join(_SECTORS, _SECTORS.c.project_id == countries.c.project_id)
+        .subquery()
+    )
+
+
 def summary_rows(filters: dict, viewer: Actor, group_by: list[str]) -> tuple[list[str], list[list]]:
     """(header, rows) of the summary, sorted by the group values then currency."""
-    matching = select(Project.id).where(*listing.project_filter(filters, viewer)).subquery()
     by_country = bool({"country", "region"} & set(group_by))
     by_sector = bool({"sector", "sector_group"} & set(group_by))
-    query = select().select_from(Project).where(Project.id.in_(select(matching.c.id)))
+    conditions = listing.project_filter(filters, viewer)
+    shares = summary_shares(conditions, by_country, by_sector)
+    selection = ShareSelection.of(filters)
+    query = select().select_from(shares)
     if by_country:
-        query = query.join(ProjectCountry, ProjectCountry.project_id == Project.id)
+        query = query.where(*selection.country_sql(shares.c.country))
     if by_sector:
-        query = query.join(ProjectSector, ProjectSector.project_id == Project.id)
+        query = query.where(*selection.sector_sql(shares.c.sector, shares.c.sector_category))
     if "region" in group_by:
-        query = query.join(RefCountry, RefCountry.alpha2 == ProjectCountry.code)
+        query = query.join(RefCountry, RefCountry.alpha2 == shares.c.country)
     if "sector_group" in group_by:
-        query = query.join(RefSector, RefSector.code == ProjectSector.code)
+        query = query.join(RefSector, RefSector.code == shares.c.sector)
     if "reporting_org" in group_by:
-        query = query.join(Organisation, Organisation.id == Project.reporting_org_id)
+        query = query.join(Organisation, Organisation.id == shares.c.reporting_org_id)
     columns = {
-        "country": ProjectCountry.code,
-        "region": RefCountry.region_code,
-        "sector": ProjectSector.code,
-        "sector_group": RefSector.sector_group,
-        "status": Project.status,
-        "year": Project.start_year,
-        "instrument": Project.instrument,
-        "reporting_org": Organisation.ref,
+        "country": lambda: shares.c.country,
+        "region": lambda: RefCountry.region_code,
+        "sector": lambda: shares.c.sector,
+        "sector_group": lambda: RefSector.sector_group,
+        "status": lambda: shares.c.status,
+        "year": lambda: shares.c.start_year,
+        "instrument": lambda: shares.c.instrument,
+        "reporting_org": lambda: Organisation.ref,
     }
-    keys = [columns[g].label(g) for g in group_by] + [Project.currency]
-    counts = {
-        tuple(r[:-1]): r[-1]
-        for r in db.session.execute(
-            query.add_columns(*keys, func.count(func.distinct(Project.id))).group_by(*keys)
-        )
-    }
-    shares = [
-        c
-        for c, used in ((ProjectCountry.share_bp, by_country), (ProjectSector.share_bp, by_sector))
-        if used
-    ]
-    cents = func.sum(type_coerce(Project.amount, BigInteger))
-    sums: dict[tuple, Decimal] = defaultdict(Decimal)
-    for row in db.session.execute(
-        query.add_columns(*keys, *shares, cents).group_by(*keys, *shares)
-    ):
-        sums[tuple(row[: len(keys)])] += share_of(row[-1], *row[len(keys) : -1])
+    keys = [columns[g]().label(g) for g in group_by] + [shares.c.currency]
+    query = query.add_columns(
+        *keys, func.count(func.distinct(shares.c.project_id)), func.sum(shares.c.cents)
+    ).group_by(*keys)
     header = [*group_by, "currency", "project_count", "amount"]
     rows = [
-        [*values, count, sums[values].quantize(CENT, ROUND_HALF_EVEN)]
-        for values, count in sorted(counts.items(), key=lambda kv: tuple(map(str, kv[0])))
+        [*values, count, Decimal(int(cents)).scaleb(-2)]
+        for *values, count, cents in db.session.execute(query)
     ]
+    rows.sort(key=lambda row: tuple(map(str, row[: len(group_by) + 1])))
     return header, rows
 
 
