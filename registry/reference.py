@@ -1,4 +1,5 @@
-"""Reference data read from `seed/`: vocabularies, DAC sectors, M49 regions, currencies.
+"""Reference data read from `seed/`: vocabularies, DAC sectors, M49 regions, currencies
+and their ISO 4217 minor units.
 
 Loaded once per process and shared by validation, the services and the exports.
 The files are the single source; `flask seed reference` copies the country and
@@ -147,6 +148,22 @@ def country_currencies() -> dict[str, tuple[str, ...]]:
         row["alpha2"]: tuple(c for c in row["currencies"].split(";") if c)
         for row in _read_csv("country_currencies.csv")
     }
+
+
+@cache
+def currency_minor_units() -> dict[str, int | None]:
+    """ISO 4217 code → its minor unit: the decimal places of its amounts (JPY 0, USD 2, KWD 3);
+    None where ISO 4217 says N.A. (gold, SDR, test codes). seed/reference/SOURCES.md says
+    where the values come from."""
+    return {
+        row["currency"]: int(row["minor_unit"]) if row["minor_unit"] else None
+        for row in _read_csv("currency_minor_units.csv")
+    }
+
+
+def minor_unit(currency: str) -> int | None:
+    """The ISO 4217 minor unit of a currency; None when ISO gives none or the code is unknown."""
+    return currency_minor_units().get(currency)
 
 
 @cache

@@ -12,7 +12,16 @@ from marshmallow import ValidationError, fields, validate, validates_schema
 
 from registry import reference
 from schemas.base import StrictSchema
-from schemas.fields import Choice, Coded, CountryCode, Problem, Text, fail
+from schemas.fields import (
+    REFUSE,
+    Choice,
+    Coded,
+    CountryCode,
+    Problem,
+    Text,
+    fail,
+    refuse_surrogates,
+)
 
 # IATI-style: a two-letter country, a hyphen, then capitals, digits or hyphens; 100 at most.
 ORG_REF = re.compile(r"[A-Z]{2}-[A-Z0-9][A-Z0-9-]{0,96}")
@@ -27,7 +36,7 @@ class OrgRef(Text):
     """An IATI-style organisation ref (`JP-GOV-1`), surrounding whitespace trimmed."""
 
     def __init__(self, **kw):
-        super().__init__(strip=True, **kw)
+        super().__init__(strip=True, format_characters=REFUSE, **kw)
 
     def _deserialize(self, value, attr, data, **kwargs):
         ref = super()._deserialize(value, attr, data, **kwargs)
@@ -60,6 +69,9 @@ class OrganisationName(Text):
 class OrganisationType(Text):
     """An IATI OrganisationType code (seed/reference/organisation_types.csv)."""
 
+    def __init__(self, **kw):
+        super().__init__(format_characters=REFUSE, **kw)
+
     def _deserialize(self, value, attr, data, **kwargs):
         code = super()._deserialize(value, attr, data, **kwargs)
         types = reference.organisation_types()
@@ -80,7 +92,7 @@ class Email(Text):
     """
 
     def __init__(self, check_address: bool = True, **kw):
-        super().__init__(strip=True, **kw)
+        super().__init__(strip=True, format_characters=REFUSE, **kw)
         self.check_address = check_address
 
     def _deserialize(self, value, attr, data, **kwargs):
@@ -105,6 +117,7 @@ class Password(Coded, fields.Field):
     def _deserialize(self, value, attr, data, **kwargs):
         if not isinstance(value, str):
             fail("Must be a string.", "invalid_type")
+        refuse_surrogates(value, say_where=False)  # it could be neither hashed nor typed
         if len(value) < MIN_PASSWORD_LENGTH:
             fail(f"Must be at least {MIN_PASSWORD_LENGTH} characters long.", "too_short")
         if len(value) > MAX_PASSWORD_LENGTH:

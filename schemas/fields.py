@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from decimal import Decimal, InvalidOperation
+import unicodedata
+from decimal import Decimal
 
 import pycountry
 from marshmallow import ValidationError, fields
@@ -82,10 +83,65 @@ def _json_type(value) -> str:
     return type(value).__name__
 
 
+# Lone UTF-16 surrogates: a JSON `"\ud800"` escape (or the bytes ED A0 80) decodes to one, but
+# it is not a Unicode character: no database stores it and no response can be encoded with it.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+# What a Text field does with invisible format characters (Unicode category Cf: zero-width
+# spaces and joiners, bidi controls, the soft hyphen, the byte-order mark, tag characters …).
+KEEP, REFUSE, DROP = "keep", "refuse", "drop"
+
+
+def _is_format(char: str) -> bool:
+    return unicodedata.category(char) == "Cf"
+
+
+def without_format_characters(text: str) -> str:
+    """`text` without its invisible format characters (Unicode category Cf), so that
+    `Hua\\u200bwei` compares equal to `Huawei`; other text unchanged."""
+    if text.isascii():
+        return text
+    return "".join(c for c in text if not _is_format(c))
+
+
+def _code_point(text: str, index: int) -> str:
+    char = text[index]
+    name = unicodedata.name(char, "")
+    return f"U+{ord(char):04X}{f' ({name})' if name else ''} at position {index}"
+
+
+def refuse_surrogates(value: str, say_where: bool = True) -> None:
+    """A coded failure if `value` holds a lone surrogate (`say_where=False`: a secret's
+    message names no position)."""
+    found = _SURROGATE.search(value)
+    if found:
+        where = f", {_code_point(value, found.start())}," if say_where else ""
+        fail(
+            f"Contains a lone UTF-16 surrogate{where} which is not a Unicode character; "
+            "send the text as valid UTF-8 (surrogates only in pairs).",
+            "invalid_characters",
+        )
+
+
+def _refuse_format_characters(value: str) -> None:
+    if value.isascii():
+        return
+    index = next((i for i, c in enumerate(value) if _is_format(c)), None)
+    if index is not None:
+        fail(
+            f"Must not contain invisible formatting characters; found "
+            f"{_code_point(value, index)}. Identifiers and codes take visible characters only.",
+            "invalid_characters",
+        )
+
+
 class Text(Coded, fields.Field):
     """A string with a length range; optionally no surrounding whitespace or some characters.
 
-    `strip` trims surrounding whitespace before the checks (free text typed into a form)."""
+    `strip` trims surrounding whitespace before the checks (free text typed into a form).
+    Lone surrogates are always refused. `format_characters` says what happens to invisible
+    format characters (category Cf): KEEP them (free text: titles, names, notes), REFUSE them
+    (identifiers and codes) or DROP them (search words, compared without them)."""
 
     _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -96,15 +152,22 @@ class Text(Coded, fields.Field):
         forbidden="",
         strict_whitespace=False,
         strip=False,
+        format_characters=KEEP,
         **kw,
     ):
         super().__init__(**kw)
         self.min_length, self.max_length = min_length, max_length
         self.forbidden, self.strict_whitespace = forbidden, strict_whitespace
         self.strip = strip
+        self.format_characters = format_characters
 
     def _deserialize(self, value, attr, data, **kwargs):
         _expect(value, str, "a string")
+        refuse_surrogates(value)
+        if self.format_characters == REFUSE:
+            _refuse_format_characters(value)
+        elif self.format_characters == DROP:
+            value = without_format_characters(value)
         if self.strip:
             value = value.strip()
         if self._CONTROL.search(value):
@@ -118,6 +181,10 @@ class Text(Coded, fields.Field):
                 f"(not allowed: {' '.join(self.forbidden)}).",
                 "invalid_characters",
             )
+        self._check_length(value)
+        return value
+
+    def _check_length(self, value: str) -> None:
         n = len(value)
         if n < self.min_length or (self.max_length is not None and n > self.max_length):
             bounds = (
@@ -127,7 +194,6 @@ class Text(Coded, fields.Field):
             )
             code = "too_short" if n < self.min_length else "too_long"
             fail(f"Must be {bounds} characters long; got {n}.", code)
-        return value
 
     def _serialize(self, value, attr, obj, **kwargs):
         return value
@@ -205,8 +271,38 @@ class SectorCode(Coded, fields.Field):
         return value
 
 
+# A decimal number written as text: ASCII digits, an optional minus and decimal point, nothing
+# else. Python's Decimal() would also take "1_000", " 5 ", "+5", "1e3" and Arabic-Indic or
+# full-width digits; such text is refused, never guessed at.
+_PLAIN_DECIMAL = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
+_LOOSE = (
+    (lambda t: t != t.strip(), "has whitespace around it"),
+    (lambda t: any(c.isdigit() and not c.isascii() for c in t), "has digits other than 0-9"),
+    (
+        re.compile(r"[+-]?[0-9]+(?:[_,' \u00a0\u202f][0-9]+)+(?:\.[0-9]+)?").fullmatch,
+        "has separators (, _ ' or spaces) between digits",
+    ),
+    (lambda t: t.startswith("+"), "has a plus sign"),
+    (re.compile(r"-?[0-9]*\.?[0-9]+[eE][+-]?[0-9]+").fullmatch, "has an exponent"),
+)
+
+
+def _plain_decimal(text: str) -> Decimal:
+    """The exact value of a decimal written plainly, or a coded failure saying what is loose."""
+    if _PLAIN_DECIMAL.fullmatch(text):
+        return Decimal(text)
+    reason = next((why for loose, why in _LOOSE if loose(text)), "is not a decimal number")
+    shown = repr(text) if len(text) <= 40 else f"{text[:40]!r}…"
+    fail(
+        f"{shown} {reason}; write a plain decimal number: digits 0-9 with an optional "
+        "minus sign and decimal point (for example 1250000.50).",
+        "invalid_number",
+    )
+
+
 class Number(Coded, fields.Field):
-    """An exact decimal from a JSON string or number, within a range and a precision."""
+    """An exact decimal from a JSON number or a plain decimal string, within a range and a
+    precision (`places`: at most that many decimal places written)."""
 
     def __init__(self, minimum=None, maximum=None, places=None, **kw):
         super().__init__(**kw)
@@ -218,11 +314,11 @@ class Number(Coded, fields.Field):
                 f"Must be a decimal number (string or number); got {_json_type(value)}.",
                 "invalid_type",
             )
-        try:
+        if isinstance(value, str):
+            number = _plain_decimal(value)
+        else:
             # repr() of a float is its shortest round-tripping form: 0.1 stays 0.1.
-            number = Decimal(repr(value) if isinstance(value, float) else str(value).strip())
-        except InvalidOperation:
-            fail(f"{value!r} is not a decimal number.", "invalid_type")
+            number = Decimal(repr(value) if isinstance(value, float) else value)
         if not number.is_finite():
             fail("Must be a finite decimal number.", "invalid_type")
         if self.minimum is not None and number < self.minimum:

@@ -8,9 +8,11 @@ from decimal import Decimal
 import pycountry
 from marshmallow import ValidationError, fields, validates_schema
 
+from registry import reference
 from registry.formats import decimal_text
 from schemas.base import StrictSchema
 from schemas.fields import (
+    REFUSE,
     Boolean,
     Choice,
     CountryCode,
@@ -28,6 +30,7 @@ from schemas.fields import (
 
 HUNDRED = Decimal(100)
 MAX_AMOUNT = Decimal("999999999999999.99")  # fits the integer-cents column with room for sums
+STORED_PLACES = 2  # amounts are stored as integer cents (registry/models/types.py Money)
 SERVER_OWNED = ("id", "reporting_org", "version", "created_at", "updated_at", "security")
 
 
@@ -120,9 +123,47 @@ class DatesSchema(StrictSchema):
 
 
 class FinanceSchema(StrictSchema):
-    amount = Number(required=True, minimum=0, maximum=MAX_AMOUNT, places=2)
+    amount = Number(required=True, minimum=0, maximum=MAX_AMOUNT)  # places: _check_places
     currency = CurrencyCode(required=True)
     instrument = Choice("instruments", required=True)
+
+    @validates_schema(skip_on_field_errors=False)
+    def _check_places(self, data, **kwargs):
+        """At most the places the currency has (ISO 4217 minor unit), and never more than
+        the STORED_PLACES the registry keeps; a currency that failed leaves the storage limit."""
+        amount = data.get("amount")
+        problem = None if amount is None else amount_places_problem(amount, data.get("currency"))
+        if problem is not None:
+            raise ValidationError({"amount": [problem]})
+
+
+def amount_places_problem(amount: Decimal, currency: str | None) -> Problem | None:
+    """What is wrong with the decimal places of an amount in a currency, or None.
+
+    The currency's minor unit counts by value: `1000.00` JPY is a whole amount (the API
+    writes every amount with two places) and `1000.50` JPY is not. Places written beyond
+    STORED_PLACES are refused as before, even as zeros. Currencies of three places (KWD,
+    BHD, OMR …) are kept to two: their third place cannot be stored and is refused.
+    """
+    unit = reference.minor_unit(currency) if currency else None
+    if amount.as_tuple().exponent < -STORED_PLACES:
+        if unit is not None and unit > STORED_PLACES:
+            return Problem(
+                f"{currency} has {unit} decimal places (ISO 4217 minor unit {unit}), but the "
+                f"registry keeps amounts to {STORED_PLACES} decimal places; give the amount "
+                f"rounded to {STORED_PLACES} places; got {amount}.",
+                "too_precise",
+            )
+        return Problem(
+            f"Must have at most {STORED_PLACES} decimal places; got {amount}.", "too_precise"
+        )
+    if unit is not None and unit < STORED_PLACES and amount != round(amount, unit):
+        places = "no minor unit: give a whole amount" if unit == 0 else f"{unit} decimal place"
+        return Problem(
+            f"{currency} has {places} (ISO 4217 minor unit {unit}); got {amount}.",
+            "too_precise",
+        )
+    return None
 
 
 class ParticipantSchema(StrictSchema):
@@ -150,7 +191,12 @@ class ProjectSchema(StrictSchema):
     """A whole project record as a partner ministry submits it (create or full replace)."""
 
     identifier = Text(
-        required=True, min_length=1, max_length=100, forbidden="/&|?", strict_whitespace=True
+        required=True,
+        min_length=1,
+        max_length=100,
+        forbidden="/&|?",
+        strict_whitespace=True,
+        format_characters=REFUSE,
     )
     title = Text(required=True, min_length=3, max_length=300)
     description = Text(max_length=20_000, load_default="")
@@ -168,7 +214,12 @@ class ProjectSchema(StrictSchema):
         Choice("export_control_categories"), unique=True, load_default=list
     )
     locations = List(Nested(LocationSchema), max_items=500, load_default=list)
-    tags = List(Text(min_length=1, max_length=50), max_items=20, unique=True, load_default=list)
+    tags = List(
+        Text(min_length=1, max_length=50, format_characters=REFUSE),
+        max_items=20,
+        unique=True,
+        load_default=list,
+    )
 
     id = ServerOwned(load_only=True)
     reporting_org = ServerOwned(load_only=True)

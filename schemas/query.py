@@ -8,7 +8,7 @@ from marshmallow import fields
 
 from registry import reference
 from schemas.base import StrictSchema
-from schemas.fields import Choice, Coded, CountryCode, List, Text, fail
+from schemas.fields import DROP, REFUSE, Choice, Coded, CountryCode, List, Text, fail
 
 SORTABLE = ("updated_at", "created_at", "identifier", "title", "start_year")
 MAX_LIMIT = 200
@@ -77,7 +77,11 @@ class Limit(Coded, fields.Field):
 
     def _deserialize(self, value, attr, data, **kwargs):
         text = str(value).strip()
-        if isinstance(value, bool) or not text.isdigit() or not 1 <= int(text) <= self.maximum:
+        if (
+            isinstance(value, bool)
+            or not (text.isascii() and text.isdigit())  # not ٥٠ nor ５０
+            or not 1 <= int(text) <= self.maximum
+        ):
             fail(f"Must be a whole number from 1 to {self.maximum}; got {value!r}.", "out_of_range")
         return int(text)
 
@@ -101,9 +105,9 @@ class ProjectFilterSchema(StrictSchema):
     sector_group = List(Choice("sector_groups"))
     status = List(Choice("statuses"))
     instrument = List(Choice("instruments"))
-    reporting_org = List(Text(min_length=1, max_length=100))
+    reporting_org = List(Text(min_length=1, max_length=100, format_characters=REFUSE))
     updated_since = Timestamp()
-    q = Text(max_length=200)
+    q = Text(max_length=200, format_characters=DROP)  # as search_text: compared without them
     include_withdrawn = Flag(load_default=False)
     # Screening filters: not for partner ministries (403).
     flagged = Flag()
@@ -117,7 +121,7 @@ class ProjectQueryArgsSchema(ProjectFilterSchema):
 
     sort = Sort(load_default="-updated_at")
     limit = Limit(load_default=50)
-    cursor = Text(max_length=500)
+    cursor = Text(max_length=500, format_characters=REFUSE)
 
 
 class BatchQueryArgsSchema(StrictSchema):

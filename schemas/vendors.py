@@ -14,7 +14,11 @@ class Aliases(List):
 
     def _deserialize(self, value, attr, data, **kwargs):
         if isinstance(value, list):
-            value = [a.strip() for a in value if not isinstance(a, str) or a.strip()]
+            value = [
+                a.strip() if isinstance(a, str) else a  # not a string: Text says so
+                for a in value
+                if not isinstance(a, str) or a.strip()
+            ]
         aliases = super()._deserialize(value, attr, data, **kwargs)
         if any(not 3 <= len(a) <= 300 for a in aliases):
             fail("Each alias must be between 3 and 300 characters long.", "invalid_length")

@@ -107,6 +107,28 @@ def test_matching_is_whole_words_only(name):
         assert set(ruleset.vendors.normaliser.words(match.alias)) <= words
 
 
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Hua\u200bwei",  # zero-width space
+        "Hua\u200dwei Technologies",  # zero-width joiner
+        "HUA\u00adWEI",  # soft hyphen
+        "\ufeffHuawei",  # byte-order mark
+        "\u202eHuawei\u202c",  # right-to-left override … pop
+        "\u2066Z\u2060TE\u2069 Corporation",  # isolates and a word joiner
+        "华\u200b为技术有限公司",
+    ],
+)
+def test_invisible_format_characters_do_not_hide_a_vendor(ruleset, name):
+    assert ruleset.vendors.match(name) is not None, name
+
+
+def test_format_characters_are_dropped_not_turned_into_spaces(ruleset):
+    words = ruleset.vendors.normaliser.words
+    assert words("Hua\u200bwei Mar\u00adine") == words("Huawei Marine") == ("huawei", "marine")
+    assert ruleset.vendors.match("Zte\u200bam Engineering") is None  # still a lookalike
+
+
 def test_legal_suffixes_stripped_only_at_the_ends(ruleset):
     words = ruleset.vendors.normaliser.words
     assert words("HUAWEI TECHNOLOGIES CO., LTD") == ("huawei",)

@@ -19,9 +19,12 @@ _UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]"
 
 
 def _fold(text: str) -> str:
-    """Lower case, accents removed, punctuation to spaces."""
+    """Lower case, accents and invisible format characters (Unicode category Cf: zero-width
+    spaces, bidi controls, soft hyphens) removed, punctuation to spaces."""
     decomposed = unicodedata.normalize("NFKD", text)
-    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    stripped = "".join(
+        c for c in decomposed if not unicodedata.combining(c) and unicodedata.category(c) != "Cf"
+    )
     return _SEPARATORS.sub(" ", stripped.casefold().replace("&", " and ")).replace("_", " ")
 
 
