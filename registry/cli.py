@@ -144,6 +144,52 @@ def create_user(email: str, role: str, org_ref: str | None, password_stdin: bool
         click.echo(f"Password (shown once): {password}")
 
 
+@accounts_cli.command("set-password")
+@click.argument("email")
+@click.option(
+    "--password-stdin",
+    is_flag=True,
+    help="Read the password from standard input instead of generating one.",
+)
+def set_password(email: str, password_stdin: bool):
+    """Give a person a new password (prints a generated one once); ends their sessions."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = accounts.generate_password()
+    try:
+        user = accounts.user_set_password(email, password, Actor.system("cli set-password"))
+    except ValidationFailed as error:
+        raise _fail(error) from None
+    except NotFound as error:
+        raise click.ClickException(error.detail) from None
+    click.echo(f"Password of {user.email} changed; every session they had is ended.")
+    if not password_stdin:
+        click.echo(f"Password (shown once): {password}")
+
+
+@accounts_cli.command("disable")
+@click.argument("email")
+def disable_user(email: str):
+    """Stop a person signing in: ends their sessions; their API tokens stop working."""
+    try:
+        user = accounts.user_disable(email, Actor.system("cli disable"))
+    except NotFound as error:
+        raise click.ClickException(error.detail) from None
+    click.echo(f"User {user.email} disabled; their sessions and API tokens no longer work.")
+
+
+@accounts_cli.command("enable")
+@click.argument("email")
+def enable_user(email: str):
+    """Let a disabled person sign in again (their unrevoked API tokens work again)."""
+    try:
+        user = accounts.user_enable(email, Actor.system("cli enable"))
+    except NotFound as error:
+        raise click.ClickException(error.detail) from None
+    click.echo(f"User {user.email} enabled; they may sign in again.")
+
+
 @accounts_cli.command("demo")
 def demo_accounts():
     """Create (or reset) one demo account per role and print their new passwords once."""

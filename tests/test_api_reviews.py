@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from registry.services import accounts, tokens
+from registry.services import accounts, screening, tokens, vendors
+from registry.services.actors import ADMIN, Actor
 from tests.conftest import ApiClient, valid_project
 
 URL = "/api/v1/projects"
@@ -68,7 +69,7 @@ def test_decision_notes_only_for_reviewers_and_admins(jp, people, flagged):
         f"{URL}/{flagged}/review", json={"status": "objection", "note": "Core network vendor."}
     )
     assert decided.status_code == 200, decided.get_json()
-    assert decided.headers["ETag"] == '"v2"'
+    assert decided.headers["ETag"] == '"v2.r1"'
     for role in ("reviewer", "admin"):
         decisions = _security(people[role], flagged)["decisions"]
         assert [(d["status"], d["note"]) for d in decisions] == [
@@ -141,3 +142,46 @@ def test_screening_rules_listing(jp):
     assert any(v["id"] == "huawei" for v in rules["vendors"])
     assert any("fcc.gov" in s["url"] for s in rules["sources"])
     assert rules["countries_of_concern"] == ["CN", "IR", "KP", "RU"]
+
+
+def test_who_reviewed_is_need_to_know_in_history(jp, people, flagged):
+    """A ministry (and anyone who may not see the full screening) reads "a reviewer" for a
+    review decision and "the registry" for a re-screen; reviewers and admins the label."""
+    assert (
+        people["reviewer"]
+        .post(f"{URL}/{flagged}/review", json={"status": "cleared", "note": "ok"})
+        .status_code
+        == 200
+    )
+    plain = jp.post(
+        URL,
+        json=valid_project(
+            identifier="PLAIN",
+            participants=[{"name": "Nordwind Optics", "role": "supplier"}],
+        ),
+    ).get_json()["id"]
+    admin = Actor(label="admin@example.org", role=ADMIN)
+    vendors.vendor_add(
+        {"name": "Nordwind Optics", "categories": ["surveillance"], "source": "test list"}, admin
+    )
+    assert screening.screening_rerun(admin).changed == [plain]
+
+    def actors(api, project_id):
+        response = api.get(f"{URL}/{project_id}/history")
+        assert response.status_code == 200
+        return [(v["action"], v["actor"]) for v in response.get_json()["items"]]
+
+    reviewer_token = next(
+        a for action, a in actors(people["reviewer"], flagged) if action == "review"
+    )
+    assert reviewer_token.startswith("reviewer@example.org (token ")
+    for api in (jp, people["diplomat"], people["planner"]):
+        assert actors(api, flagged)[-1] == ("review", "a reviewer")
+        assert actors(api, plain)[-1] == ("rescreen", "the registry")
+        assert actors(api, flagged)[0][1].startswith("JP-GOV-1 (token ")  # edits keep theirs
+        for project_id in (flagged, plain):
+            body = api.get(f"{URL}/{project_id}/history").get_data(as_text=True)
+            assert "reviewer@" not in body and "admin@" not in body
+    for role in ("reviewer", "admin"):
+        assert actors(people[role], flagged)[-1] == ("review", reviewer_token)
+        assert actors(people[role], plain)[-1] == ("rescreen", "admin@example.org")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 import pytest
 from sqlalchemy import text
 
@@ -62,3 +64,48 @@ def test_sqlite_connections_use_wal_busy_timeout_and_foreign_keys(tmp_path):
             assert conn.execute(text("PRAGMA busy_timeout")).scalar() == 30_000
             assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
         db.engine.dispose()
+
+
+@pytest.mark.parametrize(
+    "key, rule",
+    [
+        ("x", "it is 1 bytes long; at least 32 are required"),
+        ("0123456789abcdef0123456789abcde", "it is 31 bytes long; at least 32 are required"),
+        ("a" * 64, "it has 1 different characters"),
+        ("ab" * 40, "it has 2 different characters"),
+        ("Tr0ub4dor&3xyz" * 3, "it is one short pattern repeated"),
+    ],
+)
+def test_production_refuses_short_or_patterned_secret_key(tmp_path, monkeypatch, key, rule):
+    monkeypatch.setenv("REGISTRY_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", key)
+    with pytest.raises(ConfigError) as refused:
+        create_app({"INSTANCE_PATH": str(tmp_path), "DATABASE_URL": "sqlite://"})
+    message = str(refused.value)
+    assert message.startswith(f"SECRET_KEY is too weak for production: {rule}")
+    assert "at least 32 bytes of random text" in message
+    assert 'python -c "import secrets; print(secrets.token_hex(32))"' in message
+    assert key not in message or len(key) == 1  # the key itself is never echoed
+
+
+def test_production_starts_with_a_generated_secret_key(tmp_path, monkeypatch):
+    for key in (secrets.token_hex(32), secrets.token_urlsafe(32)):
+        monkeypatch.setenv("REGISTRY_ENV", "production")
+        monkeypatch.setenv("SECRET_KEY", key)
+        app = create_app({"INSTANCE_PATH": str(tmp_path), "DATABASE_URL": "sqlite://"})
+        assert app.config["SECRET_KEY"] == key
+    assert not (tmp_path / "secret_key").exists()
+
+
+def test_missing_secret_key_message_says_how_to_make_one(tmp_path, monkeypatch):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.setenv("REGISTRY_ENV", "production")
+    with pytest.raises(ConfigError, match=r"generate one with: python -c .*token_hex\(32\)"):
+        create_app({"INSTANCE_PATH": str(tmp_path), "DATABASE_URL": "sqlite://"})
+
+
+def test_short_secret_key_is_accepted_outside_production(tmp_path, monkeypatch):
+    monkeypatch.delenv("REGISTRY_ENV", raising=False)
+    monkeypatch.setenv("SECRET_KEY", "x")
+    app = create_app({"INSTANCE_PATH": str(tmp_path), "DATABASE_URL": "sqlite://"})
+    assert app.config["SECRET_KEY"] == "x"

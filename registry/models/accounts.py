@@ -44,11 +44,18 @@ class User(UserMixin, db.Model):
     is_active: Mapped[bool] = mapped_column(default=True)
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Raised by sign-out, a password change and disabling: every session cookie carries
+    # the generation it was signed in under, and one of an older generation signs no one in.
+    session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
 
     organisation: Mapped[Organisation | None] = relationship()
 
     def __repr__(self) -> str:
         return f"<User {self.email} ({self.role})>"
+
+    def get_id(self) -> str:
+        """What the session cookie keeps (Flask-Login): `<id>:<session generation>`."""
+        return f"{self.id}:{self.session_generation}"
 
 
 class ApiToken(db.Model):

@@ -17,6 +17,9 @@ from registry.services.errors import NotFound
 MAX_ID = 2**31 - 1  # ids are INTEGER columns; larger numbers name no project
 # Versions that exist because of screening, not because anyone edited the record.
 SCREENING_ACTIONS = ("review", "rescreen")
+# Their actor as viewers who may not see the full screening read it (an email or a
+# system label is need-to-know).
+HIDDEN_ACTORS = {"review": "a reviewer", "rescreen": "the registry"}
 
 
 def diff(old: Mapping | None, new: Mapping, prefix: str = "") -> list[dict]:
@@ -71,14 +74,24 @@ def project_row(project_id: int) -> Project:
     return project
 
 
+def _actor_seen(version: ProjectVersion, sees_reviewer: bool) -> str:
+    """Who made the version, as the viewer may know it: who reviewed or re-screened is
+    need-to-know (reviewers, admins), everyone else reads the role of the act."""
+    if sees_reviewer or version.action not in SCREENING_ACTIONS:
+        return version.actor
+    return HIDDEN_ACTORS[version.action]
+
+
 def project_history(project_id: int, viewer: Actor) -> list[dict]:
     """Every version of a project, oldest first: who, when, what action, the changes, why.
 
-    Screening changes (and the notes about them) only for viewers who may see them.
+    Screening changes (and the notes about them) only for viewers who may see them; who
+    decided a review or re-ran screening only for viewers who may see the full screening.
     Raises NotFound.
     """
     project = project_row(project_id)
     sees_security = permissions.can_see_security(viewer, project.reporting_org_id)
+    sees_reviewer = permissions.can_see_reviewer(viewer)
     rows = db.session.scalars(
         select(ProjectVersion)
         .where(ProjectVersion.project_id == project_id)
@@ -88,7 +101,7 @@ def project_history(project_id: int, viewer: Actor) -> list[dict]:
         {
             "version": v.version,
             "action": v.action,
-            "actor": v.actor,
+            "actor": _actor_seen(v, sees_reviewer),
             "changed_at": v.changed_at.isoformat(),
             "changes": [
                 c for c in v.changes if sees_security or not c["field"].startswith("security")

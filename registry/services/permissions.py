@@ -5,7 +5,15 @@ authenticate (and may refuse a page early with the same functions).
 
 from __future__ import annotations
 
-from registry.services.actors import ADMIN, DIPLOMAT, PLANNER, REVIEWER, SYSTEM, Actor
+from registry.services.actors import (
+    ADMIN,
+    DIPLOMAT,
+    PEOPLE_ROLES,
+    PLANNER,
+    REVIEWER,
+    SYSTEM,
+    Actor,
+)
 
 # Who sees the whole screening (rationale, sources, decisions and their notes) …
 FULL_SECURITY_ROLES = (REVIEWER, ADMIN, SYSTEM)
@@ -63,3 +71,22 @@ def can_see_review_queue(actor: Actor) -> bool:
 def can_manage_screening(actor: Actor) -> bool:
     """Add vendors of concern and re-run screening."""
     return actor.role in (ADMIN, SYSTEM)
+
+
+def can_see_reviewer(viewer: Actor) -> bool:
+    """Who decided a review, who re-ran screening: need-to-know, like the decisions."""
+    return can_see_full_security(viewer)
+
+
+# ---------------------------------------------------------------- accounts
+
+
+def can_manage_accounts(actor: Actor) -> bool:
+    """Disable and enable people, set anyone's password: admins and the system (the CLI)."""
+    return actor.can_write and actor.role in (ADMIN, SYSTEM)
+
+
+def can_manage_own_account(actor: Actor, email: str) -> bool:
+    """A person signed in to the pages changes their own password and ends their own
+    sessions. An API token acting for them does not: its label is `<email> (token N)`."""
+    return actor.can_write and actor.role in PEOPLE_ROLES and actor.label == email

@@ -16,9 +16,8 @@ from wtforms.validators import DataRequired, Length
 
 from registry import reference
 from registry.access import public
-from registry.extensions import db, login_manager
-from registry.limits import check_sign_in_allowed, count_failed_sign_in
-from registry.models import User
+from registry.extensions import login_manager
+from registry.limits import sign_in_attempt, sign_in_succeeded
 from registry.services import accounts
 from registry.services.actors import Actor
 from registry.web.blueprint import bp
@@ -30,9 +29,10 @@ class LoginForm(FlaskForm):
 
 
 @login_manager.user_loader
-def _load_user(user_id: str):
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-    return user if user is not None and user.is_active else None
+def _load_user(session_id: str):
+    """The session cookie's `<id>:<generation>`: no one once sign-out, a password change or
+    disabling has raised that person's generation."""
+    return accounts.user_for_session(session_id)
 
 
 def current_actor() -> Actor:
@@ -92,16 +92,15 @@ def login():
     """Sign in. After 5 failures in 15 minutes for one address and email, 429 until the
     window ends."""
     form = LoginForm()
-    if request.method == "POST":
-        check_sign_in_allowed(_login_key())
+    # Counted as failed until the password proves right, in the database all workers share.
+    attempt = sign_in_attempt(_login_key()) if request.method == "POST" else None
     if form.validate_on_submit():
         user = accounts.user_authenticate(form.email.data, form.password.data)
         if user is not None:
+            sign_in_succeeded(attempt)
             login_user(user)
             return redirect(safe_next(request.args.get("next")))
         flash(_("Wrong email or password."), "error")
-    if request.method == "POST":
-        count_failed_sign_in(_login_key())
     status = 400 if request.method == "POST" else 200
     return render_template("login.html", form=form), status
 
@@ -109,5 +108,8 @@ def login():
 @bp.post("/logout")
 @signed_in()
 def logout():
+    """Sign out everywhere: every session of this person ends, here and on other devices,
+    and a copy of the cookie signs no one in."""
+    accounts.user_end_sessions(current_user.email, current_actor())
     logout_user()
     return redirect(url_for("web.login"))
