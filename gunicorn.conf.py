@@ -1,11 +1,23 @@
 """gunicorn settings for `make run` (and for the benchmarks, which use the same).
 
 The registry's requests are CPU-bound Python, so parallelism comes from processes:
-gunicorn's usual 2 x cores + 1 workers, one request at a time each. More threads per
-worker only queue on the interpreter lock (measured under the list benchmark's load: 4
-threads cost about 10% more CPU per uncached list request than 1, and about 75% more per
-cached one). The gthread worker is kept for HTTP keep-alive, which the
-sync worker does not do. A long CSV export holds one worker while it streams.
+gunicorn's usual 2 x cores + 1 workers. Each has 4 threads (gthread), for the requests
+that wait rather than compute: a client trickling its request body holds the thread that
+reads it, and with one thread per worker, every request that worker had accepted waited
+behind it (benchmarks/slow_clients.py, 2 cores, 5 workers: 1 slow client delayed 4 of 40
+ordinary requests by the whole 20 s it lasted; 5 slow clients, the same with 2 threads).
+With 4 threads, no ordinary request was delayed, by 1 or by 5 slow clients; it takes 4
+slow clients on one worker to block it. A long CSV export or a writer waiting for
+SQLite's lock holds one thread, not a worker. The earlier measurement that 4 threads cost
+more CPU per list request (10% uncached, 75% cached, under the list benchmark's load) did
+not repeat: slow_clients.py's worker CPU per request (16 keep-alive clients on a cached
+page) was 3.9-4.3 ms for 1, 2, 4 and 8 threads alike, and `benchmarks/run.py --quick`
+gave the list 0.38 and 0.39 x the bare route with 1 thread, 0.39 and 0.27 x with 4 (the
+bare route on the same settings), on a machine loaded by other work (load 4.6-8.8 on 2
+cores): no cost that stands out of that noise. Threads bound the slow clients one server
+absorbs (workers x threads); a public deployment puts a buffering reverse proxy in front
+(README, "Running it in production"), which reads whole requests before they reach a
+worker.
 """
 
 import multiprocessing
@@ -14,6 +26,14 @@ import os
 bind = os.environ.get("REGISTRY_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("REGISTRY_WORKERS", 2 * multiprocessing.cpu_count() + 1))
 worker_class = "gthread"
-threads = int(os.environ.get("REGISTRY_THREADS", "1"))
+threads = int(os.environ.get("REGISTRY_THREADS", "4"))
 timeout = 120
 accesslog = "-"
+
+# Request limits, above the registry's own (registry/request_limits.py): a request past the
+# registry's limits gets the registry's answer (problem+json under /api, 414 or 431), not
+# gunicorn's HTML. gunicorn's request line cannot exceed 8190 bytes; a reverse proxy in
+# front sets its own limits a little above the registry's (README, "Request limits").
+limit_request_line = 8190  # the registry: a URL of at most 4096 bytes
+limit_request_fields = 128  # the registry: at most 100 header fields
+limit_request_field_size = 16384  # the registry: at most 8192 bytes per header field

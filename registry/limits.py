@@ -1,26 +1,49 @@
-"""Rate limits, counted with the `limits` library: API requests per token, failed sign-ins
-per address and email.
+"""Rate limits: API requests per token, counted with the `limits` library; failed sign-ins
+per address and email, counted in the database.
 
-Counters live in `RATELIMIT_STORAGE_URI`: `memory://` (each worker counts on its own; kept
-by QuietMemoryStorage below) or `redis://host:6379` (all workers and servers share one
+API counters live in `RATELIMIT_STORAGE_URI`: `memory://` (each worker counts on its own;
+kept by QuietMemoryStorage below) or `redis://host:6379` (all workers and servers share one
 count). Fixed windows: a token may make `API_RATE_LIMIT` requests (default 600 per minute)
-in each window.
+in each window. While Redis cannot be reached, each worker counts on its own (so a token
+gets at most workers × the limit), logs a warning once, tries Redis again every few
+seconds, and /healthz says "degraded": an outage of the counters' store does not become
+an outage of the registry.
+
+Sign-in attempts are rows of `sign_in_attempts`, in the database every worker and server
+shares whatever RATELIMIT_STORAGE_URI says, so "5 failed sign-ins per 15 minutes per
+address and email" holds with any number of workers, and without Redis. An attempt is
+written before its password is checked and deleted if it succeeds, so attempts racing
+each other in several workers are counted too.
 """
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import math
 import threading
 import time
-from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import ClassVar
 
 from flask import Flask, current_app, g
 from limits import RateLimitItem, parse, strategies
+from limits.errors import StorageError
 from limits.storage import Storage, storage_from_string
+from sqlalchemy import delete, insert, select
 from werkzeug.exceptions import TooManyRequests
 
-LOGIN_LIMIT = parse("5 per 15 minutes")
+from registry.database import write_transaction
+from registry.extensions import db
+from registry.models import SignInAttempt
+from registry.models.types import utcnow
+
+log = logging.getLogger(__name__)
+
+SIGN_IN_ATTEMPTS = 5
+SIGN_IN_WINDOW = timedelta(minutes=15)
+# A store that does not answer within this many seconds counts as unreachable.
+STORE_TIMEOUT_SECONDS = 0.5
 
 
 class QuietMemoryStorage(Storage):
@@ -101,17 +124,78 @@ class QuietMemoryStorage(Storage):
             self._forget(key)
 
 
-@dataclass(frozen=True)
 class RateLimits:
-    strategy: strategies.FixedWindowRateLimiter
-    api_limit: RateLimitItem
+    """The API's counters: the configured store, or this process's while it is unreachable."""
+
+    RETRY_SECONDS = 5.0
+
+    def __init__(self, uri: str, api_limit: RateLimitItem):
+        self.shared = uri != "memory://"
+        if self.shared:
+            options = {}
+            if uri.startswith(("redis", "valkey")):
+                options = {
+                    "socket_connect_timeout": STORE_TIMEOUT_SECONDS,
+                    "socket_timeout": STORE_TIMEOUT_SECONDS,
+                }
+            storage = storage_from_string(uri, wrap_exceptions=True, **options)
+        else:
+            storage = QuietMemoryStorage()
+        self.strategy = strategies.FixedWindowRateLimiter(storage)
+        self.api_limit = api_limit
+        self.local = storage if not self.shared else QuietMemoryStorage()
+        self.unreachable_until: float | None = None  # time.monotonic(); None while reachable
+        self._lock = threading.Lock()
+
+    def count(self, key: str, expiry: int) -> tuple[int, float]:
+        """Add one to `key`'s count: (the count in this window, when the window ends)."""
+        if self.shared and not self._waiting():
+            storage = self.strategy.storage
+            try:
+                count, reset = storage.incr(key, expiry), storage.get_expiry(key)
+            except StorageError as error:
+                self._unreachable(error)
+            else:
+                self._reachable()
+                return count, reset
+        return self.local.incr(key, expiry), self.local.get_expiry(key)
+
+    def store_state(self) -> str | None:
+        """For /healthz: "ok" or "unreachable" (asked now), None with per-process counters."""
+        if not self.shared:
+            return None
+        if self.strategy.storage.check():
+            self._reachable()
+            return "ok"
+        return "unreachable"
+
+    def _waiting(self) -> bool:
+        until = self.unreachable_until
+        return until is not None and time.monotonic() < until
+
+    def _unreachable(self, error: StorageError) -> None:
+        with self._lock:
+            first = self.unreachable_until is None
+            self.unreachable_until = time.monotonic() + self.RETRY_SECONDS
+        if first:
+            log.warning(
+                "Rate-limit store unreachable (%s); counting API requests per process until "
+                "it answers again.",
+                error.storage_error,
+            )
+
+    def _reachable(self) -> None:
+        if self.unreachable_until is None:
+            return
+        with self._lock:
+            was_unreachable, self.unreachable_until = self.unreachable_until is not None, None
+        if was_unreachable:
+            log.warning("Rate-limit store reachable again; counting there.")
 
 
 def init_rate_limits(app: Flask) -> None:
-    uri = app.config["RATELIMIT_STORAGE_URI"]
-    storage = storage_from_string("quiet-memory://" if uri == "memory://" else uri)
     app.extensions["registry_rate_limits"] = RateLimits(
-        strategies.FixedWindowRateLimiter(storage), parse(app.config["API_RATE_LIMIT"])
+        app.config["RATELIMIT_STORAGE_URI"], parse(app.config["API_RATE_LIMIT"])
     )
 
     @app.after_request
@@ -125,13 +209,8 @@ def init_rate_limits(app: Flask) -> None:
         return response
 
 
-def _limits() -> RateLimits:
+def rate_limits() -> RateLimits:
     return current_app.extensions["registry_rate_limits"]
-
-
-def _retry_after(item: RateLimitItem, *key: str) -> int:
-    reset, _ = _limits().strategy.get_window_stats(item, *key)
-    return max(1, math.ceil(reset - time.time()))
 
 
 def count_api_request(token_key: str) -> None:
@@ -140,11 +219,8 @@ def count_api_request(token_key: str) -> None:
     One increment and one expiry read per request (two round trips with Redis): the
     fixed-window count the strategy's `hit` makes, kept for the response headers.
     """
-    item = _limits().api_limit
-    storage = _limits().strategy.storage
-    key = item.key_for("registry-api", token_key)
-    count = storage.incr(key, item.get_expiry())
-    reset = storage.get_expiry(key)
+    item = rate_limits().api_limit
+    count, reset = rate_limits().count(item.key_for("registry-api", token_key), item.get_expiry())
     if count > item.amount:
         raise TooManyRequests(
             f"This token has made its {item.amount} requests per {item.get_expiry()} seconds; "
@@ -154,14 +230,55 @@ def count_api_request(token_key: str) -> None:
     g.rate_limit_window = (item.amount, item.amount - count, reset)
 
 
-def check_sign_in_allowed(key: str) -> None:
-    """Raise TooManyRequests when `key` (address and email) has failed too often lately."""
-    if not _limits().strategy.test(LOGIN_LIMIT, "registry-login", key):
-        raise TooManyRequests(
-            "Too many failed sign-ins; wait a few minutes.",
-            retry_after=_retry_after(LOGIN_LIMIT, "registry-login", key),
-        )
+# ---------------------------------------------------------------- sign-in attempts
+
+_ATTEMPTS = SignInAttempt.__table__
 
 
-def count_failed_sign_in(key: str) -> None:
-    _limits().strategy.hit(LOGIN_LIMIT, "registry-login", key)
+def _digest(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def sign_in_attempt(key: str) -> int:
+    """Count a sign-in attempt of `key` (address and email) before its password is checked.
+
+    Raises TooManyRequests, with Retry-After, when `key` already has 5 attempts in the
+    last 15 minutes; otherwise returns the attempt's id, for `sign_in_succeeded`. The
+    attempt is committed before the attempts are counted, so of attempts racing in
+    several workers the one committed last sees all the others: at most 5 get through.
+    """
+    now = utcnow()
+    with write_transaction() as connection:
+        connection.execute(delete(_ATTEMPTS).where(_ATTEMPTS.c.at <= now - SIGN_IN_WINDOW))
+        inserted = connection.execute(insert(_ATTEMPTS).values(key=_digest(key), at=now))
+    attempt_id = inserted.inserted_primary_key[0]
+    with db.engine.connect() as connection:
+        times = connection.scalars(
+            select(_ATTEMPTS.c.at)
+            .where(_ATTEMPTS.c.key == _digest(key), _ATTEMPTS.c.at > now - SIGN_IN_WINDOW)
+            .where(_ATTEMPTS.c.id != attempt_id)
+            .order_by(_ATTEMPTS.c.at)
+        ).all()
+    if len(times) < SIGN_IN_ATTEMPTS:
+        return attempt_id
+    _forget_attempt(attempt_id)  # refused, not failed: it does not prolong the wait
+    raise TooManyRequests(
+        "Too many failed sign-ins; wait a few minutes.",
+        retry_after=_seconds_until_free(times, now),
+    )
+
+
+def _seconds_until_free(times: list[datetime], now: datetime) -> int:
+    """Until enough of `times` have left the window for one more attempt."""
+    frees_at = times[len(times) - SIGN_IN_ATTEMPTS] + SIGN_IN_WINDOW
+    return max(1, math.ceil((frees_at - now).total_seconds()))
+
+
+def sign_in_succeeded(attempt_id: int) -> None:
+    """A right password: the attempt is not a failure."""
+    _forget_attempt(attempt_id)
+
+
+def _forget_attempt(attempt_id: int) -> None:
+    with write_transaction() as connection:
+        connection.execute(delete(_ATTEMPTS).where(_ATTEMPTS.c.id == attempt_id))

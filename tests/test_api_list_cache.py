@@ -132,3 +132,84 @@ def test_the_cache_can_be_turned_off(make_app, ministry):
         assert api.post("/api/v1/projects", json=valid_project()).status_code == 201
         assert len(api.get(URL).get_json()["items"]) == 1
         assert app.extensions["registry_list_cache"].max_bytes == 0
+
+
+# ---- a database replaced under the workers (issue 11, item 6)
+
+
+@pytest.fixture
+def two_workers_on_one_file(tmp_path):
+    """Two apps (two workers: own pools, own caches) on a SQLite file of their own, migrated."""
+    from flask_migrate import upgrade
+
+    from registry.app import create_app
+    from registry.services import seeding
+    from tests.conftest import FreshContextClient
+
+    path = tmp_path / "registry.sqlite"
+    settings = {"ENV_NAME": "testing", "DATABASE_URL": f"sqlite:///{path}", "SECRET_KEY": "test"}
+    workers = [create_app(settings), create_app(settings)]
+    for worker in workers:
+        worker.test_client_class = FreshContextClient
+    with workers[0].app_context():
+        upgrade()
+        seeding.reference_load()
+    yield path, workers
+    for worker in workers:
+        with worker.app_context():
+            db.engine.dispose()
+
+
+def _sqlite_copy(source, target) -> None:
+    """sqlite3's online backup API, page by page into `target`: what `sqlite3 target
+    ".restore source"` does to a live database file."""
+    import sqlite3
+
+    from_db, to_db = sqlite3.connect(source), sqlite3.connect(target)
+    try:
+        from_db.backup(to_db)
+    finally:
+        from_db.close()
+        to_db.close()
+
+
+def test_a_restored_older_copy_is_never_answered_from_the_cache(two_workers_on_one_file, tmp_path):
+    from registry.database import data_version
+
+    path, (worker, other_worker) = two_workers_on_one_file
+    with worker.app_context():
+        accounts.organisation_create("JP-GOV-1", "Ministry (test)", "JP", "10")
+        token = tokens.token_issue(org_ref="JP-GOV-1").text
+        api = ApiClient(worker.test_client(), token)
+        assert api.post("/api/v1/projects", json=valid_project()).status_code == 201
+        assert [p["identifier"] for p in api.get(URL).get_json()["items"]] == ["JP-GOV-1-2026-001"]
+
+    backup = tmp_path / "backup.sqlite"
+    _sqlite_copy(path, backup)  # the older copy: project 001 only
+
+    with worker.app_context():
+        second = valid_project(identifier="JP-GOV-1-2026-002", title="Hai Phong Port Access Road")
+        assert api.post("/api/v1/projects", json=second).status_code == 201
+        cached = api.get(URL)  # this worker now keeps the page with 002 and 001
+        assert [p["identifier"] for p in cached.get_json()["items"]] == [
+            "JP-GOV-1-2026-002",
+            "JP-GOV-1-2026-001",
+        ]
+        db.session.rollback()
+        version_cached = data_version()
+
+    _sqlite_copy(backup, path)  # restored in place, under both workers' pools
+
+    with worker.app_context():  # the restored copy's own state: its page is right
+        assert [p["identifier"] for p in api.get(URL).get_json()["items"]] == ["JP-GOV-1-2026-001"]
+
+    with other_worker.app_context():  # another worker writes into the restored database
+        third = valid_project(identifier="JP-GOV-1-2026-003", title="Cai Mep Terminal Dredging")
+        other = ApiClient(other_worker.test_client(), token)
+        assert other.post("/api/v1/projects", json=third).status_code == 201
+        assert data_version() == version_cached  # the counter repeats a value this worker cached
+
+    with worker.app_context():
+        after = api.get(URL).get_json()["items"]
+    # Not the cached page: 002 is gone with the restore, 003 is new.
+    assert [p["identifier"] for p in after] == ["JP-GOV-1-2026-003", "JP-GOV-1-2026-001"]

@@ -1,15 +1,24 @@
 """registry/limits.py: the in-memory counters count without a sweeper thread, and still
-forget counters whose window has passed."""
+forget counters whose window has passed; failed sign-ins are counted across workers; an
+unreachable Redis makes the API count per process instead of failing."""
 
 from __future__ import annotations
 
+import logging
+import re
 import threading
 import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 from limits import parse, strategies
 from limits.storage import storage_from_string
+from werkzeug.exceptions import TooManyRequests
 
-from registry.limits import QuietMemoryStorage
+from registry.limits import QuietMemoryStorage, RateLimits, sign_in_attempt
+from registry.services import accounts, tokens
+from tests.conftest import ApiClient
 
 
 def test_counting_starts_no_threads():
@@ -93,3 +102,160 @@ def test_many_counts_start_no_thread_and_lose_none():
         worker.join()
     assert storage.get("shared") == 4000
     assert threading.active_count() == before
+
+
+# ---- failed sign-ins, counted in the database every worker shares (issue 11, item 13)
+
+
+PASSWORD = "a-long-password-1"
+
+
+def _csrf(client) -> str:
+    html = client.get("/login").get_data(as_text=True)
+    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+
+
+def _sign_in(client, password: str, email: str = "diplomat@example.org"):
+    data = {"csrf_token": _csrf(client), "email": email, "password": password}
+    return client.post("/login", data=data)
+
+
+@pytest.fixture
+def checked_passwords(monkeypatch):
+    """Every password the registry checks, as it checks it."""
+    checked = []
+    authenticate = accounts.user_authenticate
+
+    def counting(email, password):
+        checked.append(password)
+        return authenticate(email, password)
+
+    monkeypatch.setattr(accounts, "user_authenticate", counting)
+    return checked
+
+
+def test_failed_sign_ins_are_counted_across_workers(app, make_app, checked_passwords):
+    """With make run's default memory:// storage, several workers share one count."""
+    accounts.user_create("diplomat@example.org", "diplomat", PASSWORD)
+    workers = [app.test_client(), make_app().test_client(), make_app().test_client()]
+    statuses = [_sign_in(workers[n % 3], f"wrong-{n}").status_code for n in range(9)]
+    assert statuses == [400] * 5 + [429] * 4
+    assert len(checked_passwords) == 5  # the refused attempts never reach the password
+    refused = _sign_in(workers[1], PASSWORD)  # even the right password waits
+    assert refused.status_code == 429
+    assert "Too many failed sign-ins" in refused.get_data(as_text=True)
+    with pytest.raises(TooManyRequests) as refusal:  # the wait is until the first one ends
+        sign_in_attempt("login:127.0.0.1:diplomat@example.org")
+    assert 890 <= refusal.value.retry_after <= 900
+    other_email = _sign_in(workers[2], "x", email="planner@example.org")
+    assert other_email.status_code == 400  # counted per address and email
+    assert "Wrong email or password." in other_email.get_data(as_text=True)
+
+
+def test_sign_ins_racing_in_several_workers_check_five_passwords(app, make_app, checked_passwords):
+    accounts.user_create("diplomat@example.org", "diplomat", PASSWORD)
+    apps = [app, make_app(), make_app(), make_app()]
+
+    def attempt(n: int) -> int:
+        client = apps[n % len(apps)].test_client()
+        return _sign_in(client, f"wrong-{n}").status_code
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = list(pool.map(attempt, range(16)))
+    assert sorted(statuses) == [400] * 5 + [429] * 11
+    assert len(checked_passwords) == 5
+
+
+def test_a_right_password_is_not_a_failure(app, make_app):
+    accounts.user_create("diplomat@example.org", "diplomat", PASSWORD)
+    first, second = app.test_client(), make_app().test_client()
+    assert [_sign_in(first, "wrong").status_code for _ in range(4)] == [400] * 4
+    signed_in = _sign_in(second, PASSWORD)
+    assert signed_in.status_code == 302
+    assert _sign_in(make_app().test_client(), "wrong").status_code == 400  # the 5th failure
+    assert _sign_in(first, "wrong").status_code == 429
+
+
+def test_attempts_older_than_the_window_leave_the_count(app):
+    from datetime import timedelta
+
+    from sqlalchemy import func, select, update
+
+    from registry.extensions import db
+    from registry.models import SignInAttempt
+    from registry.models.types import utcnow
+
+    accounts.user_create("diplomat@example.org", "diplomat", PASSWORD)
+    client = app.test_client()
+    assert [_sign_in(client, "wrong").status_code for _ in range(6)] == [400] * 5 + [429]
+    with db.engine.begin() as connection:  # 16 minutes pass
+        connection.execute(update(SignInAttempt).values(at=utcnow() - timedelta(minutes=16)))
+    assert _sign_in(client, "wrong").status_code == 400
+    db.session.rollback()
+    # The old attempts were swept by that one; the table keeps neither address nor email.
+    rows = db.session.execute(select(SignInAttempt.key, func.count()).group_by("key")).all()
+    assert len(rows) == 1 and rows[0][1] == 1
+    assert "diplomat" not in rows[0][0] and len(rows[0][0]) == 64
+
+
+# ---- an unreachable Redis (issue 11, item 14): per-process counting, a warning, no 500
+
+CLOSED_PORT = "redis://127.0.0.1:1"  # nothing listens there: connections are refused
+URL = "/api/v1/projects"
+
+
+def redis_url() -> str:
+    """The test Redis (TEST_REDIS_URL); skipped when it does not answer, except in CI."""
+    import os
+
+    import redis
+
+    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except redis.RedisError:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"Redis is not reachable at {url}, and CI=true requires it.")
+        pytest.skip(f"Redis is not reachable at {url}")
+    return url
+
+
+def test_an_unreachable_redis_counts_per_process_and_warns_once(make_app, ministry, caplog):
+    limited = make_app(RATELIMIT_STORAGE_URI=CLOSED_PORT, API_RATE_LIMIT="3 per minute")
+    api = ApiClient(limited.test_client(), tokens.token_issue(org_ref="JP-GOV-1").text)
+    with caplog.at_level(logging.WARNING, logger="registry.limits"):
+        responses = [api.get(URL) for _ in range(4)]
+    assert [r.status_code for r in responses] == [200, 200, 200, 429]
+    assert responses[0].get_json()["items"] == []
+    assert [r.headers.get("X-RateLimit-Remaining") for r in responses[:3]] == ["2", "1", "0"]
+    assert responses[3].get_json()["type"].endswith("/too-many-requests")
+    warnings = [r.getMessage() for r in caplog.records if r.name == "registry.limits"]
+    assert len(warnings) == 1 and "counting API requests per process" in warnings[0]
+
+
+def test_sign_in_works_while_redis_is_unreachable(app, make_app):
+    accounts.user_create("diplomat@example.org", "diplomat", PASSWORD)
+    client = make_app(RATELIMIT_STORAGE_URI=CLOSED_PORT).test_client()
+    wrong = _sign_in(client, "wrong")
+    assert wrong.status_code == 400
+    assert "Wrong email or password." in wrong.get_data(as_text=True)
+    assert _sign_in(client, PASSWORD).status_code == 302
+
+
+def test_counting_returns_to_redis_when_it_answers_again(caplog):
+    url = redis_url()
+    counters = RateLimits(CLOSED_PORT, parse("5 per minute"))
+    key = f"registry-test-{uuid.uuid4().hex}"
+    with caplog.at_level(logging.WARNING, logger="registry.limits"):
+        assert [counters.count(key, 60)[0] for _ in range(2)] == [1, 2]  # in this process
+        assert counters.store_state() == "unreachable"
+        # Redis answers again (here: the store is pointed at a live one); the retry falls due.
+        live = storage_from_string(url, wrap_exceptions=True)
+        counters.strategy = strategies.FixedWindowRateLimiter(live)
+        counters.unreachable_until = time.monotonic()
+        assert counters.count(key, 60)[0] == 1  # counted in Redis from now on
+    assert counters.unreachable_until is None and counters.store_state() == "ok"
+    assert live.get(key) == 1
+    live.clear(key)
+    messages = [r.getMessage() for r in caplog.records if r.name == "registry.limits"]
+    assert len(messages) == 2 and "reachable again" in messages[1]

@@ -1,12 +1,18 @@
 """Rendered API list pages, kept in each worker while the data they show is unchanged.
 
 A page's bytes depend on the data, on who asks (a ministry sees screening on its own
-projects only; people's roles see more or less of it), on the query and on the host
-its `next` link names. The key holds all four, the data as the data version
-(`registry.database.data_version`): any committed change to the data raises it, so a
-page built at an older version is never served again and simply ages out of the LRU.
-The version is read before the page is built, so a page is never newer-keyed than
-its contents.
+projects only; people's roles see more or less of it) and on the query; never on the
+Host header (links come from REGISTRY_BASE_URL or are relative). The key holds all
+three, the data as the data version and its
+stamp (`registry.database.data_state`): any committed change to the data raises the
+version and draws a new stamp, so a page built at an older state is never served again
+and simply ages out of the LRU. The version alone would not do: a database restored
+from an older copy (`sqlite3 … ".restore"`, `pg_restore`) goes back to an older value
+and counts up again through values this worker has cached pages for, but with other
+data; the stamps of those values differ. A restored copy's own pair names exactly the
+data it was taken with, so a page cached for that pair is still right.
+The state is read before the page is built, in the same transaction, so a page is never
+newer-keyed than its contents.
 
 Size: `API_LIST_CACHE_MB` per worker (0 turns the cache off).
 """
@@ -20,7 +26,7 @@ from cachetools import LRUCache
 from flask import Response, current_app, request
 
 from registry.api.auth import current_actor
-from registry.database import data_version
+from registry.database import data_state
 from registry.services.actors import Actor
 
 
@@ -59,11 +65,10 @@ def cached_list(view):
             return view(*args, **kwargs)
         viewer: Actor = current_actor()
         key = (
-            data_version(),
+            data_state(),
             viewer.role,
             viewer.organisation_id,
-            request.host_url,
-            request.query_string,
+            request.query_string,  # links never name the request's Host (REGISTRY_BASE_URL)
         )
         body = cache.get(key)
         if body is not None:

@@ -11,6 +11,7 @@ from registry.models.projects import (
     VendorEntry,
 )
 from registry.models.reference import RefCountry, RefSector
+from registry.models.sign_ins import SignInAttempt
 from registry.models.state import DataVersion
 
 __all__ = [
@@ -27,6 +28,7 @@ __all__ = [
     "RefCountry",
     "RefSector",
     "ReviewDecision",
+    "SignInAttempt",
     "User",
     "VendorEntry",
 ]
