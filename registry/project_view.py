@@ -126,6 +126,10 @@ class ProjectView:
     updated_at: datetime
     reporting_org: OrgRef
     screening: ScreeningView
+    # The record version (only the ministry's own writes raise it): what If-Match on its
+    # next write compares. Read from the ORM row; views of Core rows (lists, exports),
+    # which no ETag is made from, leave it None.
+    record_version: int | None = None
 
     @classmethod
     def of(cls, project, *, screening: bool = True) -> ProjectView:
@@ -143,6 +147,7 @@ class ProjectView:
             *(getattr(project, name) for name in VIEW_COLUMNS),
             reporting_org=OrgRef(org.ref, org.name),
             screening=screening_view,
+            record_version=project.record_version,
         )
 
     @classmethod

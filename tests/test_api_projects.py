@@ -34,7 +34,7 @@ def test_create_returns_record_location_and_etag(jp):
     response = _create(jp)
     body = response.get_json()
     assert response.headers["Location"] == f"{URL}/{body['id']}"
-    assert response.headers["ETag"] == '"v1"'
+    assert response.headers["ETag"] == '"v1.r1"'
     assert body["reporting_org"]["ref"] == "JP-GOV-1"
     assert body["version"] == 1
     assert body["finance"] == {"amount": "125000000.00", "currency": "USD", "instrument": "loan"}
@@ -50,7 +50,7 @@ def test_create_keeps_json_numbers_exact(jp):
 def test_get_with_etag_and_conditional_304(jp):
     project_id = _create(jp).get_json()["id"]
     response = jp.get(f"{URL}/{project_id}")
-    assert response.status_code == 200 and response.headers["ETag"] == '"v1"'
+    assert response.status_code == 200 and response.headers["ETag"] == '"v1.r1"'
     assert response.get_json()["identifier"] == "JP-GOV-1-2026-001"
     cached = jp.get(f"{URL}/{project_id}", headers={"If-None-Match": '"v1"'})
     assert cached.status_code == 304 and cached.data == b""
@@ -58,7 +58,7 @@ def test_get_with_etag_and_conditional_304(jp):
     # RFC 9110: weak comparison, lists and * all count for If-None-Match.
     for header in ('W/"v1"', '"v0", "v1"', "*"):
         again = jp.get(f"{URL}/{project_id}", headers={"If-None-Match": header})
-        assert again.status_code == 304 and again.headers["ETag"] == '"v1"', header
+        assert again.status_code == 304 and again.headers["ETag"] == '"v1.r1"', header
 
 
 def test_unknown_project_404(jp):
@@ -90,7 +90,7 @@ def test_put_stale_etag_412_and_nothing_written(jp):
         f"{URL}/{project_id}", json=valid_project(title="Second"), headers={"If-Match": '"v1"'}
     )
     assert stale.status_code == 412
-    assert stale.headers["ETag"] == '"v2"'
+    assert stale.headers["ETag"] == '"v2.r2"'
     assert "version 2, not 1" in stale.get_json()["detail"]
     current = jp.get(f"{URL}/{project_id}").get_json()
     assert (current["title"], current["version"]) == ("First", 2)
@@ -103,7 +103,7 @@ def test_put_replaces_and_bumps_version(jp):
         json=valid_project(title="Replaced", tags=[]),
         headers={"If-Match": '"v1"'},
     )
-    assert response.status_code == 200 and response.headers["ETag"] == '"v2"'
+    assert response.status_code == 200 and response.headers["ETag"] == '"v2.r2"'
     assert response.get_json()["title"] == "Replaced"
     assert response.get_json()["tags"] == []
 
@@ -456,3 +456,124 @@ def test_list_items_equal_the_records_stored_or_not(jp, listed):
     own = next(i for i in items if i["identifier"] == "JP-1")
     other = next(i for i in items if i["identifier"] == "AU-1")
     assert "security" in own and "security" not in other
+
+
+# ---- ETags: If-Match compares the record the ministry submits; GET's ETag every change
+
+MERGE = {"Content-Type": "application/merge-patch+json"}
+HUAWEI = {"name": "HUAWEI TECHNOLOGIES CO., LTD", "role": "supplier"}
+
+
+@pytest.fixture
+def reviewer(client, app):
+    from registry.services import accounts, tokens
+
+    accounts.user_create("reviewer@example.org", "reviewer", "a-long-password-1")
+    return ApiClient(client, tokens.token_issue(user_email="reviewer@example.org").text)
+
+
+def _flagged_item(api) -> str:
+    created = _create(api, participants=[HUAWEI], sectors=[{"code": "22020"}]).get_json()
+    assert created["security"]["review_status"] == "pending"
+    return f"{URL}/{created['id']}"
+
+
+def test_a_review_decision_leaves_the_ministrys_etag_current(jp, reviewer):
+    item = _flagged_item(jp)
+    etag = jp.get(item).headers["ETag"]
+    assert etag == '"v1.r1"'
+    decided = reviewer.post(f"{item}/review", json={"status": "cleared", "note": "Checked."})
+    assert decided.status_code == 200 and decided.headers["ETag"] == '"v2.r1"'
+    # The ministry changed nothing since it read: its ETag still names the record.
+    patched = jp.patch(item, json={"title": "Renamed"}, headers={"If-Match": etag, **MERGE})
+    assert patched.status_code == 200, patched.get_json()
+    assert patched.headers["ETag"] == '"v3.r2"'
+    body = patched.get_json()
+    assert (body["title"], body["version"]) == ("Renamed", 3)
+    assert body["security"]["review_status"] == "cleared"  # the decision stands
+    # A second write from that first read is stale now: its own change came between.
+    stale = jp.patch(item, json={"title": "Lost"}, headers={"If-Match": etag, **MERGE})
+    assert stale.status_code == 412 and stale.headers["ETag"] == '"v3.r2"'
+    assert stale.get_json()["detail"] == (
+        f"Project {body['id']} is at record version 2, not 1; "
+        "fetch it again and reapply your change."
+    )
+    assert jp.get(item).get_json()["title"] == "Renamed"
+    # PUT and DELETE compare the same way.
+    decided = reviewer.post(f"{item}/review", json={"status": "objection", "note": "Again."})
+    assert decided.headers["ETag"] == '"v4.r2"'
+    replaced = jp.put(item, json=valid_project(title="Put"), headers={"If-Match": '"v3.r2"'})
+    assert replaced.status_code == 200 and replaced.headers["ETag"] == '"v5.r3"'
+    withdrawn = jp.delete(item, headers={"If-Match": '"v1.r3"'})  # the v part is not compared
+    assert withdrawn.status_code == 200 and withdrawn.get_json()["withdrawn"] is True
+    assert withdrawn.headers["ETag"] == '"v6.r4"'
+
+
+def test_a_rescreen_leaves_the_ministrys_etag_current(jp):
+    from registry.services import screening, vendors
+    from registry.services.actors import ADMIN, Actor
+
+    created = _create(jp, participants=[{"name": "Nordwind Optics", "role": "supplier"}])
+    item, etag = f"{URL}/{created.get_json()['id']}", created.headers["ETag"]
+    admin = Actor(label="admin@example.org", role=ADMIN)
+    vendors.vendor_add(
+        {"name": "Nordwind Optics", "categories": ["surveillance"], "source": "test list"}, admin
+    )
+    assert screening.screening_rerun(admin).changed == [created.get_json()["id"]]
+    assert jp.get(item).headers["ETag"] == '"v2.r1"'
+    patched = jp.patch(item, json={"title": "Renamed"}, headers={"If-Match": etag, **MERGE})
+    assert patched.status_code == 200 and patched.headers["ETag"] == '"v3.r2"'
+    assert patched.get_json()["security"]["flags"][0]["code"] == "HIGH_RISK_VENDOR"
+
+
+def test_an_old_vn_etag_still_names_the_whole_version(jp, reviewer):
+    """`"vN"` (the ETags given before record versions) is compared as before: the project
+    must be exactly as read, so a review decision in between makes it stale."""
+    item = _flagged_item(jp)
+    reviewer.post(f"{item}/review", json={"status": "cleared", "note": "Checked."})
+    stale = jp.patch(item, json={"title": "Renamed"}, headers={"If-Match": '"v1"', **MERGE})
+    assert stale.status_code == 412 and stale.headers["ETag"] == '"v2.r1"'
+    assert "is at version 2, not 1;" in stale.get_json()["detail"]
+    current = jp.patch(item, json={"title": "Renamed"}, headers={"If-Match": '"v2"', **MERGE})
+    assert current.status_code == 200 and current.headers["ETag"] == '"v3.r2"'
+
+
+def test_if_none_match_after_a_review_decision_gives_the_new_representation(jp, reviewer):
+    item = _flagged_item(jp)
+    seen = reviewer.get(item)
+    etag = seen.headers["ETag"]
+    assert seen.get_json()["security"]["decisions"] == []
+    assert reviewer.get(item, headers={"If-None-Match": etag}).status_code == 304
+    reviewer.post(f"{item}/review", json={"status": "cleared", "note": "Checked."})
+    for api in (reviewer, jp):  # the ministry sees the review status change too
+        fresh = api.get(item, headers={"If-None-Match": etag})
+        assert fresh.status_code == 200 and fresh.headers["ETag"] == '"v2.r1"'
+        assert fresh.get_json()["security"]["review_status"] == "cleared"
+        cached = api.get(item, headers={"If-None-Match": fresh.headers["ETag"]})
+        assert cached.status_code == 304 and cached.headers["ETag"] == '"v2.r1"'
+    decisions = reviewer.get(item).get_json()["security"]["decisions"]
+    assert [d["note"] for d in decisions] == ["Checked."]
+
+
+def test_record_versions_are_backfilled_from_history(app, jp, reviewer):
+    """0008 counts each project's create, update and withdraw versions."""
+    from flask_migrate import downgrade, upgrade
+
+    item = _flagged_item(jp)
+    jp.patch(item, json={"title": "Renamed"}, headers={"If-Match": '"v1.r1"', **MERGE})
+    reviewer.post(f"{item}/review", json={"status": "cleared", "note": "Checked."})
+    plain = f"{URL}/{_create(jp, identifier='PLAIN', participants=[]).get_json()['id']}"
+    assert [jp.get(i).headers["ETag"] for i in (item, plain)] == ['"v3.r2"', '"v1.r1"']
+    db.session.commit()
+    db.session.remove()
+    try:
+        downgrade(revision="0007")
+    finally:
+        upgrade()
+    assert [jp.get(i).headers["ETag"] for i in (item, plain)] == ['"v3.r2"', '"v1.r1"']
+    # Nothing else moved: the downgrade drops the column in place (no SQLite table rebuild,
+    # which would cascade to the history and the shares).
+    history = jp.get(f"{item}/history").get_json()["items"]
+    assert [v["action"] for v in history] == ["create", "update", "review"]
+    listed = jp.get(f"{URL}?country=VN&sort=identifier").get_json()["items"]  # share rows
+    assert [f"{URL}/{p['id']}" for p in listed] == [item, plain]

@@ -55,7 +55,11 @@ class Project(db.Model):
     document: Mapped[str | None] = mapped_column(Text)
     export_cells: Mapped[str | None] = mapped_column(Text)
     render_version: Mapped[str | None] = mapped_column(String(40))
+    # `version` counts every version (review decisions and re-screens too): GET's ETag.
+    # `record_version` counts only the ministry's own writes (create, update, withdraw):
+    # what If-Match on its next write compares (registry/api/http.py).
     version: Mapped[int] = mapped_column(Integer)
+    record_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     # Screening: see registry/rules. `review_status` moves only by reviewers'
     # decisions, or back to pending when the flags change after one.
     review_status: Mapped[str] = mapped_column(String(30), index=True, default="not_required")

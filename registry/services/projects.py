@@ -2,12 +2,21 @@
 
 Every write validates the whole record with `schemas.project.ProjectSchema`, writes
 the row, its country and sector shares and a history entry in one transaction, and
-bumps `version`. Callers pass the version they read; a stale one is refused.
+bumps `version`; the ministry's own writes also bump `record_version`. Callers pass the
+version they read (`Expected`); a stale one is refused.
+
+Identifiers are unique. A write checks first; a writer that loses the race to another
+transaction (PostgreSQL: its INSERT or UPDATE meets the other's identifier) gets the same
+422 `not_unique`, and in a non-atomic batch only that record does (each record is written
+in a SAVEPOINT). On SQLite writers queue at BEGIN IMMEDIATE, so the check always sees the
+winner.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -30,6 +39,7 @@ from registry.services.history import project_row, record_version
 from registry.services.screening import active_ruleset, screen_project
 from registry.services.validation import load
 from registry.shares import shares_bp
+from schemas.fields import without_format_characters
 from schemas.project import ProjectSchema
 
 _schema = ProjectSchema()
@@ -102,11 +112,13 @@ def _apply(project: Project, data: dict) -> None:
 
 
 def search_text(data: Mapping) -> str:
-    """What `q` searches: identifier, title, description, participant and vendor names."""
+    """What `q` searches: identifier, title, description, participant and vendor names,
+    case-folded and without invisible format characters (as `q` is read: `Hua\\u200bwei`
+    is found by `huawei`, and the other way round)."""
     parts = [data["identifier"], data["title"], data.get("description") or ""]
     parts += [p["name"] for p in data.get("participants") or []]
     parts += [t.get("vendor") or "" for t in data.get("technologies") or []]
-    return "\n".join(p for p in parts if p).casefold()
+    return without_format_characters("\n".join(p for p in parts if p)).casefold()
 
 
 def apply_merge_patch(target: Any, patch: Any) -> Any:
@@ -153,12 +165,56 @@ def _identifier_error(identifier: str) -> ValidationFailed:
     )
 
 
-def _commit_or_translate(identifier: str) -> None:
+@contextmanager
+def _unique_identifier(identifier: str, project_id: int | None = None) -> Iterator[None]:
+    """Turn the unique violation of a writer that lost the race for `identifier` (another
+    transaction committed it after our check) into the 422 `not_unique`; rolls back.
+    Any other integrity error goes on up."""
     try:
-        db.session.commit()
+        yield
     except IntegrityError:
         db.session.rollback()
-        raise _identifier_error(identifier) from None
+        if _identifier_taken(identifier, project_id):
+            raise _identifier_error(identifier) from None
+        raise
+
+
+@dataclass(frozen=True, slots=True)
+class Expected:
+    """The versions a write's `If-Match` named; the write goes ahead when one is current.
+
+    `versions` name the project as it was read (every version: review decisions and
+    re-screens raise it too); `record_versions` name the record the ministry submits,
+    which only the ministry's own writes raise, so a review decision in between leaves
+    them current."""
+
+    versions: frozenset[int] = frozenset()
+    record_versions: frozenset[int] = frozenset()
+
+    @classmethod
+    def of(cls, expected: int | Expected) -> Expected:
+        """An Expected as is; a bare number is a version (the project as it was read)."""
+        return expected if isinstance(expected, Expected) else cls(versions=frozenset({expected}))
+
+    def current(self, project: Project) -> bool:
+        return project.version in self.versions or project.record_version in self.record_versions
+
+    def refusal(self, project: Project) -> str:
+        """Why the write is refused: where the project is, and what was named instead."""
+        if self.record_versions and not self.versions:
+            where = f"record version {project.record_version}, not {_listed(self.record_versions)}"
+        elif self.versions and not self.record_versions:
+            where = f"version {project.version}, not {_listed(self.versions)}"
+        else:
+            where = (
+                f"version {project.version} (record version {project.record_version}), "
+                "which If-Match does not name"
+            )
+        return f"Project {project.id} is at {where}; fetch it again and reapply your change."
+
+
+def _listed(numbers: frozenset[int]) -> str:
+    return " or ".join(map(str, sorted(numbers)))
 
 
 def _written(project: Project, action: str, actor: Actor, old: dict | None, **why) -> None:
@@ -169,7 +225,7 @@ def _written(project: Project, action: str, actor: Actor, old: dict | None, **wh
 
 def _insert(data: dict, org_id: int, actor: Actor, ruleset: rules.Ruleset) -> Project:
     """Write a validated record as a new project: screened, with its first version."""
-    project = Project(reporting_org_id=org_id, created_at=utcnow())
+    project = Project(reporting_org_id=org_id, created_at=utcnow(), record_version=1)
     _apply(project, data)
     screen_project(project, data, ruleset)
     db.session.add(project)
@@ -202,27 +258,25 @@ def project_create(
     begin_write()
     if _identifier_taken(data["identifier"]):
         raise _identifier_error(data["identifier"])
-    project = _insert(data, org_id, actor, ruleset or active_ruleset())
-    view = ProjectView.of(project)
-    if before_commit:
-        before_commit(view)
-    _commit_or_translate(data["identifier"])
+    with _unique_identifier(data["identifier"]):
+        project = _insert(data, org_id, actor, ruleset or active_ruleset())
+        view = ProjectView.of(project)
+        if before_commit:
+            before_commit(view)
+        db.session.commit()
     return view
 
 
-def _load_for_write(project_id: int, actor: Actor, expected_version: int) -> Project:
+def _load_for_write(project_id: int, actor: Actor, expected: int | Expected) -> Project:
     begin_write()
     project = project_row(project_id)
     if not permissions.can_update_project(actor, project.reporting_org_id):
         raise PermissionDenied("A ministry may change only the projects it reports.")
     if project.withdrawn_at is not None:
         raise NotFound(f"Project {project_id} has been withdrawn.")
-    if project.version != expected_version:
-        raise VersionMismatch(
-            f"Project {project_id} is at version {project.version}, not {expected_version}; "
-            "fetch it again and reapply your change.",
-            project.version,
-        )
+    expected = Expected.of(expected)
+    if not expected.current(project):
+        raise VersionMismatch(expected.refusal(project), project.version)
     return project
 
 
@@ -238,10 +292,11 @@ def _flush_update(project: Project) -> None:
 
 
 def project_update(
-    project_id: int, payload: Any, actor: Actor, *, expected_version: int
+    project_id: int, payload: Any, actor: Actor, *, expected_version: int | Expected
 ) -> ProjectView:
     """Replace a project's record as a whole.
 
+    `expected_version`: the version read (a number), or the versions If-Match named.
     Raises NotFound, PermissionDenied, VersionMismatch, ValidationFailed; on any of
     them nothing is written.
     """
@@ -251,7 +306,7 @@ def project_update(
 
 
 def project_patch(
-    project_id: int, patch: Any, actor: Actor, *, expected_version: int
+    project_id: int, patch: Any, actor: Actor, *, expected_version: int | Expected
 ) -> ProjectView:
     """Apply an RFC 7396 merge patch to the record, then validate the result as a whole."""
     project = _load_for_write(project_id, actor, expected_version)
@@ -278,20 +333,25 @@ def _write_update(project: Project, data: dict, actor: Actor) -> ProjectView:
     ruleset = active_ruleset()
     with db.session.no_autoflush:  # the row is written once, by _flush_update
         _apply(project, data)
+        project.record_version += 1
         note = screen_project(project, data, ruleset)
-    _flush_update(project)
-    _written(project, "update", actor, old, security_before=security_before, note=note)
-    view = ProjectView.of(project)
-    _commit_or_translate(data["identifier"])
+    with _unique_identifier(data["identifier"], project.id):
+        _flush_update(project)
+        _written(project, "update", actor, old, security_before=security_before, note=note)
+        view = ProjectView.of(project)
+        db.session.commit()
     return view
 
 
-def project_withdraw(project_id: int, actor: Actor, *, expected_version: int) -> ProjectView:
+def project_withdraw(
+    project_id: int, actor: Actor, *, expected_version: int | Expected
+) -> ProjectView:
     """Mark a project withdrawn: kept, with its history, and hidden from lists."""
     project = _load_for_write(project_id, actor, expected_version)
     old = project_record(project)
     security_before = security_state(project.review_status, project.flags)
     project.withdrawn_at = project.updated_at = utcnow()
+    project.record_version += 1
     _flush_update(project)
     _written(project, "withdraw", actor, old, security_before=security_before)
     view = ProjectView.of(project)
@@ -326,6 +386,46 @@ def _batch_record(payload: Any, seen: dict[str, int]) -> dict:
     if _identifier_taken(identifier):
         raise _identifier_error(identifier)
     return data
+
+
+def _batch_validate(payloads: list) -> tuple[list[dict], list[tuple[int, dict]]]:
+    """The refusals of a batch's invalid records, and its valid records with their index."""
+    refused: list[dict] = []
+    valid: list[tuple[int, dict]] = []
+    seen: dict[str, int] = {}
+    for index, payload in enumerate(payloads):
+        try:
+            data = _batch_record(payload, seen)
+        except ValidationFailed as error:
+            refused.append({"index": index, "status": 422, "errors": error.errors})
+            continue
+        seen[data["identifier"]] = index
+        valid.append((index, data))
+    return refused, valid
+
+
+def _batch_insert(
+    valid: list[tuple[int, dict]], actor: Actor, ruleset: rules.Ruleset
+) -> list[dict]:
+    """Write each record in a SAVEPOINT of its own, so a record that loses the race for its
+    identifier (PostgreSQL) is refused alone, its 422 `not_unique`, and the others stay.
+
+    Records go in identifier order: a batch waits for another transaction's uncommitted
+    identifier, and writers that all take identifiers in one order cannot deadlock.
+    """
+    results = []
+    for index, data in sorted(valid, key=lambda item: item[1]["identifier"]):
+        try:
+            with db.session.begin_nested():
+                project = _insert(data, actor.organisation_id, actor, ruleset)
+        except IntegrityError:
+            if not _identifier_taken(data["identifier"]):
+                raise
+            error = _identifier_error(data["identifier"])
+            results.append({"index": index, "status": 422, "errors": error.errors})
+            continue
+        results.append({"index": index, "status": 201, "id": project.id})
+    return results
 
 
 def _batch_commit() -> None:
@@ -373,19 +473,9 @@ def project_batch_create(
             ]
         )
     begin_write()
-    ruleset = active_ruleset()
-    results: list[dict] = []
-    seen: dict[str, int] = {}
-    for index, payload in enumerate(payloads):
-        try:
-            data = _batch_record(payload, seen)
-        except ValidationFailed as error:
-            results.append({"index": index, "status": 422, "errors": error.errors})
-            continue
-        seen[data["identifier"]] = index
-        with db.session.begin_nested():
-            project = _insert(data, actor.organisation_id, actor, ruleset)
-        results.append({"index": index, "status": 201, "id": project.id})
+    results, valid = _batch_validate(payloads)
+    results += _batch_insert(valid, actor, active_ruleset())
+    results.sort(key=lambda r: r["index"])
     failed = [r for r in results if r["status"] != 201]
     if atomic and failed:
         db.session.rollback()
