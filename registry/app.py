@@ -1,4 +1,5 @@
-"""The app factory: configuration, extensions, blueprints, error handlers, commands."""
+"""The app factory: configuration, extensions, blueprints, request limits, error handlers,
+commands."""
 
 from __future__ import annotations
 
@@ -10,11 +11,16 @@ from registry import models  # noqa: F401  (registers the tables)
 from registry.api import init_api
 from registry.cli import register_commands
 from registry.config import load_config
-from registry.database import configure_sqlite, track_data_changes
+from registry.database import (
+    configure_sqlite,
+    discard_unwritable_connections,
+    track_data_changes,
+)
 from registry.errors import register_error_handlers
 from registry.extensions import db, migrate
 from registry.json_provider import RegistryJSONProvider
 from registry.limits import init_rate_limits
+from registry.request_limits import init_request_limits
 from registry.web import init_web
 
 
@@ -36,10 +42,12 @@ def create_app(config: dict | None = None) -> Flask:
     with app.app_context():
         configure_sqlite(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
         track_data_changes(db.engine)
+        discard_unwritable_connections(db.engine)
     init_rate_limits(app)
 
     init_api(app)
     init_web(app)
+    init_request_limits(app)
     register_error_handlers(app)
 
     register_commands(app)

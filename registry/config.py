@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 from pathlib import Path
 from typing import ClassVar
+from urllib.parse import urlsplit
+
+log = logging.getLogger(__name__)
 
 
 class ConfigError(RuntimeError):
@@ -29,10 +33,25 @@ class BaseConfig:
     # Rendered API list pages kept per worker, valid while the data is unchanged
     # (registry/api/list_cache.py); 0 turns the cache off.
     API_LIST_CACHE_MB = 32
+    # Where the registry is reached, `https://registry.example.org` (a path prefix may
+    # follow): the start of every absolute link it writes (the API list's `next`, the CSV
+    # `url` column). Unset, links are relative (`/projects/5`); the Host header a client
+    # sends is never written into an answer.
+    REGISTRY_BASE_URL: str | None = None
+    # Host names (comma-separated; `.example.org` covers its subdomains) a request may
+    # name in its Host header; other hosts get 400. In production REGISTRY_BASE_URL's
+    # host is trusted too. Unset outside production: any host.
+    REGISTRY_TRUSTED_HOSTS: str | None = None
 
 
 # Settings that may come straight from an environment variable of the same name.
-FROM_ENVIRONMENT = ("API_RATE_LIMIT", "RATELIMIT_STORAGE_URI", "API_LIST_CACHE_MB")
+FROM_ENVIRONMENT = (
+    "REGISTRY_BASE_URL",
+    "REGISTRY_TRUSTED_HOSTS",
+    "API_RATE_LIMIT",
+    "RATELIMIT_STORAGE_URI",
+    "API_LIST_CACHE_MB",
+)
 
 
 class DevelopmentConfig(BaseConfig):
@@ -61,13 +80,52 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
+# A production SECRET_KEY: at least this many bytes, of at least this many different
+# characters, and not one short pattern repeated. Only obviously weak keys can be told
+# from text; the command below gives 32 random bytes (256 bits).
+MIN_SECRET_KEY_BYTES = 32
+MIN_SECRET_KEY_CHARACTERS = 8
+GENERATE_SECRET_KEY = 'python -c "import secrets; print(secrets.token_hex(32))"'
+
+
+def _weak_secret_key(key: str) -> str | None:
+    """Why the key is too weak for production, or None."""
+    size = len(key.encode())
+    if size < MIN_SECRET_KEY_BYTES:
+        return f"it is {size} bytes long; at least {MIN_SECRET_KEY_BYTES} are required"
+    if len(set(key)) < MIN_SECRET_KEY_CHARACTERS:
+        return (
+            f"it has {len(set(key))} different characters; random keys have at least "
+            f"{MIN_SECRET_KEY_CHARACTERS}"
+        )
+    # `key[p:] == key[:-p]`: the key is its first p characters over and over.
+    if any(key[p:] == key[:-p] for p in range(1, len(key) // 2 + 1)):
+        return "it is one short pattern repeated"
+    return None
+
+
 def secret_key_for(instance_path: str, env_name: str) -> str:
-    """SECRET_KEY from the environment; outside production, made once in the instance folder."""
+    """SECRET_KEY from the environment; outside production, made once in the instance folder.
+
+    Production refuses to start without one, or with one too short or obviously not
+    random (ConfigError).
+    """
     key = os.environ.get("SECRET_KEY")
+    if env_name == "production":
+        if not key:
+            raise ConfigError(
+                "SECRET_KEY must be set in the environment when REGISTRY_ENV=production; "
+                f"generate one with: {GENERATE_SECRET_KEY}"
+            )
+        weakness = _weak_secret_key(key)
+        if weakness:
+            raise ConfigError(
+                f"SECRET_KEY is too weak for production: {weakness}. It must be at least "
+                f"{MIN_SECRET_KEY_BYTES} bytes of random text; generate one with: "
+                f"{GENERATE_SECRET_KEY}"
+            )
     if key:
         return key
-    if env_name == "production":
-        raise ConfigError("SECRET_KEY must be set in the environment when REGISTRY_ENV=production.")
     path = Path(instance_path) / "secret_key"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -75,6 +133,46 @@ def secret_key_for(instance_path: str, env_name: str) -> str:
         with os.fdopen(fd, "w") as handle:
             handle.write(secrets.token_hex(32))
     return path.read_text().strip()
+
+
+def normalise_base_url(url: str | None) -> str | None:
+    """REGISTRY_BASE_URL without its trailing slash; None when unset or empty.
+
+    Raises ConfigError unless it is an http(s) URL of a host (with a path prefix at most).
+    """
+    url = (url or "").strip()
+    if not url:
+        return None
+    parts = urlsplit(url)
+    if (
+        parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or parts.username is not None
+        or parts.query
+        or parts.fragment
+    ):
+        raise ConfigError(
+            "REGISTRY_BASE_URL must be where the registry is reached, such as "
+            f"https://registry.example.org (no user, query or fragment); got {url!r}."
+        )
+    return url.rstrip("/")
+
+
+def trusted_hosts(config, env_name: str) -> list[str] | None:
+    """Flask's TRUSTED_HOSTS: REGISTRY_TRUSTED_HOSTS, and in production REGISTRY_BASE_URL's
+    host. None (any host) when neither names one."""
+    hosts = (config.get("REGISTRY_TRUSTED_HOSTS") or "").replace(",", " ").split()
+    base_url = config.get("REGISTRY_BASE_URL")
+    if env_name == "production" and base_url:
+        hosts.append(urlsplit(base_url).hostname)
+    if hosts:
+        return sorted(set(hosts))
+    if env_name == "production":
+        log.warning(
+            "Neither REGISTRY_BASE_URL nor REGISTRY_TRUSTED_HOSTS is set: requests naming any "
+            "host in their Host header are served (links stay relative)."
+        )
+    return None
 
 
 def load_config(app, override=None) -> None:
@@ -95,5 +193,8 @@ def load_config(app, override=None) -> None:
         }
     app.config.update({k: os.environ[k] for k in FROM_ENVIRONMENT if k in os.environ})
     app.config.update(override)
+    app.config["REGISTRY_BASE_URL"] = normalise_base_url(app.config["REGISTRY_BASE_URL"])
+    if "TRUSTED_HOSTS" not in override:
+        app.config["TRUSTED_HOSTS"] = trusted_hosts(app.config, env_name)
     if "SECRET_KEY" not in override:
         app.config["SECRET_KEY"] = secret_key_for(app.instance_path, env_name)

@@ -2,18 +2,24 @@
 
 Domain errors from the services and HTTP errors from Flask both end up here, so
 every error body of the API has the same shape: type, title, status, detail, and
-`errors: [{field, message, code}]` when fields are at fault.
+`errors: [{field, message, code}]` when fields are at fault. A database that cannot be
+reached (a dropped connection, a server down, a pool exhausted) is a 503 with
+Retry-After, and the request's session is ended without ever raising (`end_session`).
 """
 
 from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, json, render_template, request
+from flask import Flask, Response, g, json, render_template, request
 from flask_babel import gettext as _
-from werkzeug.exceptions import HTTPException, InternalServerError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 from werkzeug.http import HTTP_STATUS_CODES
 
+from registry.database import DatabaseUnavailable
+from registry.extensions import db, login_manager
 from registry.services.errors import (
     Conflict,
     NotFound,
@@ -45,12 +51,19 @@ _SLUGS = {
     409: "conflict",
     412: "precondition-failed",
     413: "payload-too-large",
+    414: "uri-too-long",
     415: "unsupported-media-type",
     422: "validation-failed",
     428: "precondition-required",
     429: "too-many-requests",
+    431: "request-header-fields-too-large",
     500: "internal-error",
+    503: "service-unavailable",
 }
+# Seconds a client is asked to wait when the database cannot be reached.
+DATABASE_RETRY_AFTER = 5
+# What an untrusted Host header gets (werkzeug's own text repeats the header).
+UNTRUSTED_HOST = "The Host header names a host this registry does not answer for."
 
 
 def wants_problem_json() -> bool:
@@ -99,6 +112,8 @@ def handle_service_error(error: ServiceError):
         headers = {}
         if isinstance(error, VersionMismatch) and error.current_version is not None:
             headers["ETag"] = f'"v{error.current_version}"'
+        if getattr(error, "retry_after", None) is not None:
+            headers["Retry-After"] = str(error.retry_after)
         errors = error.errors if isinstance(error, ValidationFailed) else None
         return problem(status, error.detail, slug=slug, errors=errors, headers=headers)
     return _html(status, error.detail)
@@ -106,6 +121,10 @@ def handle_service_error(error: ServiceError):
 
 def handle_http_error(error: HTTPException):
     status = error.code or 500
+    if isinstance(error, SecurityError):
+        if not wants_problem_json():  # no page: its links would be built for that host
+            return Response(UNTRUSTED_HOST, 400, mimetype="text/plain")
+        error = SecurityError(UNTRUSTED_HOST)
     if wants_problem_json():
         errors = _webargs_errors(error) if status == 422 else None
         detail = error.description or ""
@@ -131,6 +150,69 @@ def handle_unexpected(error: Exception):
     )
 
 
+def end_session(_error: BaseException | None = None) -> None:
+    """End the request's database session; never raises (a teardown that raised would
+    replace the answer already made with the server's own HTML 500).
+
+    When even the rollback fails (the connection was dropped mid-request), the failure
+    is logged and the session's connections are discarded, not returned to the pool.
+    """
+    try:
+        db.session.remove()
+    except Exception as error:
+        log.warning(
+            "The database session could not be ended cleanly (%s: %s); its connection is "
+            "discarded.",
+            type(error).__name__,
+            str(error).splitlines()[0] if str(error) else "",
+        )
+        try:
+            db.session().invalidate()
+        except Exception:
+            log.warning("Discarding the session's connection failed too.", exc_info=True)
+        db.session.registry.clear()
+
+
+# SQLite's primary result codes of a database that cannot be used just now: BUSY, LOCKED,
+# READONLY, IOERR, FULL, CANTOPEN. Its other OperationalErrors ("no such column") are bugs.
+_SQLITE_UNAVAILABLE = {5, 6, 8, 10, 13, 14}
+
+
+def _unreachable(error: Exception) -> bool:
+    """Whether a database error means the database cannot be reached or used just now:
+    a connection lost or refused, a pool exhausted, a server shutting down, SQLite busy or
+    unwritable. Not a mistake of the SQL."""
+    if getattr(error, "connection_invalidated", False) is True:
+        return True
+    if isinstance(error, InterfaceError | PoolTimeout | DatabaseUnavailable):
+        return True
+    if not isinstance(error, OperationalError):
+        return False
+    sqlite_code = getattr(error.orig, "sqlite_errorcode", None)
+    return sqlite_code is None or sqlite_code & 0xFF in _SQLITE_UNAVAILABLE
+
+
+def handle_database_error(error: Exception):
+    """503 with Retry-After when the database cannot be reached (its session ended and
+    connection discarded); any other database error is unexpected (500)."""
+    if not _unreachable(error):
+        return handle_unexpected(error)
+    log.warning("Database unavailable on %s %s: %s", request.method, request.path, error)
+    end_session()
+    retry_after = str(getattr(error, "retry_after", DATABASE_RETRY_AFTER))
+    detail = (
+        f"The database cannot be reached just now; try again in {retry_after} seconds. "
+        "A write is made whole or not at all; a creation sent with an Idempotency-Key "
+        "can be resent as is."
+    )
+    if wants_problem_json():
+        return problem(503, detail, headers={"Retry-After": retry_after})
+    # The page is rendered signed out: who is signed in is read from the database.
+    g._login_user = login_manager.anonymous_user()
+    body, status = _html(503, detail)
+    return body, status, {"Retry-After": retry_after}
+
+
 def _html(status: int, detail: str):
     titles = {
         400: _("Bad request"),
@@ -138,9 +220,12 @@ def _html(status: int, detail: str):
         404: _("Not found"),
         405: _("Method not allowed"),
         413: _("Too large"),
+        414: _("Too large"),
         422: _("Invalid request"),
         429: _("Too many attempts; wait a few minutes"),
+        431: _("Too large"),
         500: _("Something went wrong"),
+        503: _("Something went wrong"),
     }
     return render_template(
         "error.html", status=status, title=titles.get(status, _("Error")), detail=detail
@@ -148,6 +233,13 @@ def _html(status: int, detail: str):
 
 
 def register_error_handlers(app: Flask) -> None:
+    """The handlers above, and `end_session` as a teardown that runs before
+    Flask-SQLAlchemy's own (teardowns run last registered first), so that one finds the
+    session already ended and has nothing left to raise."""
     app.register_error_handler(ServiceError, handle_service_error)
     app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(DBAPIError, handle_database_error)
+    app.register_error_handler(PoolTimeout, handle_database_error)
+    app.register_error_handler(DatabaseUnavailable, handle_database_error)
     app.register_error_handler(Exception, handle_unexpected)
+    app.teardown_appcontext(end_session)

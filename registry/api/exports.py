@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask import request
 from flask_smorest import Blueprint
 from marshmallow import RAISE
 
 from registry.api.auth import current_actor, token_required
 from registry.api.docs import documenter
+from registry.api.http import link_base
 from registry.csv_cells import export_stem, safe_rows
 from registry.exports import csv_response
 from registry.services import exports, summaries
@@ -34,7 +34,7 @@ document = documenter(blp)
 def export_projects(args):
     """Every project matching the filters, as CSV (see the README for the columns)."""
     shape = args["explode"]
-    rows = exports.project_rows(args, current_actor(), shape, request.host_url.rstrip("/"))
+    rows = exports.project_export(args, current_actor(), shape, link_base())
     return csv_response(rows, export_stem(shape), excel=args["excel"])
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 from flask import Response, request, url_for
 from flask_smorest import Blueprint
@@ -12,15 +13,21 @@ from registry.api.auth import current_actor, token_required
 from registry.api.docs import documenter
 from registry.api.http import (
     etag_of,
+    etag_value,
     expected_version,
     idempotent,
     json_response,
     project_response,
+    public_url,
     read_json,
 )
 from registry.api.list_cache import cached_list
+from registry.errors import handle_service_error
+from registry.project_view import ProjectView
 from registry.services import history, listing, projects
 from registry.services.documents import project_document
+from registry.services.errors import VersionMismatch
+from registry.services.projects import Expected
 from schemas.api import BatchResponseSchema, HistorySchema, ProjectOutSchema, ProjectPageSchema
 from schemas.project import ProjectInputSchema
 from schemas.query import BatchQueryArgsSchema, ProjectQueryArgsSchema
@@ -46,9 +53,21 @@ BATCH_BODY = {
 
 def _headers(project) -> dict:
     return {
-        "ETag": etag_of(project.version),
+        "ETag": etag_of(project),
         "Location": url_for("projects.project_get", project_id=project.id),
     }
+
+
+def _conditional_write(project_id: int, write: Callable[[Expected], ProjectView]) -> Response:
+    """A ministry's change under If-Match (`write(expected)`): the changed project, or 412
+    with the ETag of the project as it is now."""
+    expected = expected_version()
+    try:
+        return project_response(write(expected))
+    except VersionMismatch as error:
+        response = handle_service_error(error)
+        response.headers["ETag"] = etag_of(projects.project_get(project_id))
+        return response
 
 
 @blp.route("", methods=["GET"])
@@ -72,7 +91,7 @@ def project_list(args):
     if page.next_cursor:
         query = request.args.to_dict(flat=False)
         query["cursor"] = [page.next_cursor]
-        next_url = url_for("projects.project_list", _external=True, **query)
+        next_url = public_url(url_for("projects.project_list", **query))
     items = ",".join(page.items)
     body = f'{{"items":[{items}],"next":{json.dumps(next_url)}}}'
     return Response(body, mimetype="application/json")
@@ -154,8 +173,10 @@ def project_batch(args):
 def project_get(project_id: int):
     """One project. Send `If-None-Match` with its ETag to get 304 when unchanged."""
     project = projects.project_get(project_id)
-    if request.if_none_match.contains_weak(f"v{project.version}"):
-        return Response(status=304, headers={"ETag": etag_of(project.version)})
+    # The ETag, or the `"vN"` form given before record versions: N alone names the
+    # representation too, since every change raises the version.
+    if any(map(request.if_none_match.contains_weak, (etag_value(project), f"v{project.version}"))):
+        return Response(status=304, headers={"ETag": etag_of(project)})
     return project_response(project)
 
 
@@ -172,11 +193,12 @@ def project_get(project_id: int):
 def project_replace(project_id: int):
     """Replace a project's record as a whole (fields left out take their defaults)."""
     payload = read_json()
-    version = expected_version()
-    project = projects.project_update(
-        project_id, payload, current_actor(), expected_version=version
+    return _conditional_write(
+        project_id,
+        lambda expected: projects.project_update(
+            project_id, payload, current_actor(), expected_version=expected
+        ),
     )
-    return project_response(project)
 
 
 @blp.route("/<int:project_id>", methods=["PATCH"])
@@ -193,9 +215,12 @@ def project_replace(project_id: int):
 def project_patch(project_id: int):
     """Change some fields with a JSON merge patch (RFC 7396); the result is validated whole."""
     patch = read_json()
-    version = expected_version()
-    project = projects.project_patch(project_id, patch, current_actor(), expected_version=version)
-    return project_response(project)
+    return _conditional_write(
+        project_id,
+        lambda expected: projects.project_patch(
+            project_id, patch, current_actor(), expected_version=expected
+        ),
+    )
 
 
 @blp.route("/<int:project_id>", methods=["DELETE"])
@@ -206,9 +231,12 @@ def project_patch(project_id: int):
 def project_withdraw(project_id: int):
     """Withdraw a project: it is kept, marked withdrawn and hidden from lists
     (`include_withdrawn=true` shows it); its history stays."""
-    version = expected_version()
-    project = projects.project_withdraw(project_id, current_actor(), expected_version=version)
-    return project_response(project)
+    return _conditional_write(
+        project_id,
+        lambda expected: projects.project_withdraw(
+            project_id, current_actor(), expected_version=expected
+        ),
+    )
 
 
 @blp.route("/<int:project_id>/history", methods=["GET"])

@@ -5,22 +5,37 @@ Rows are read as they are written (`yield_per` over a server-side cursor), so me
 stays flat whatever the size. Cells come from `registry.csv_cells`; flag codes with
 severity and the review status go only to those who may see a project's screening;
 rationale and reviewers' notes never go into a CSV.
+
+Exploded, the filters select rows as well as projects: by country (or region) only
+the matching country rows, by sector (or sector group) only the matching sector rows
+(`ShareSelection`, which summaries use too).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
+from sqlalchemy.sql import ColumnElement
 
-from registry.csv_cells import RawLine, columns_for, encode_cells, project_cells, share_cells
+from registry import reference
+from registry.csv_cells import (
+    SHAPES,
+    RawLine,
+    columns_for,
+    encode_cells,
+    project_cells,
+    share_cells,
+)
 from registry.extensions import db
 from registry.models import Organisation, Project, ProjectFlag
 from registry.project_view import ProjectView
 from registry.services import listing, permissions
 from registry.services.actors import Actor
 from registry.services.derived import VIEW_SELECT, stale
+from registry.services.errors import ValidationFailed
 
 # Table columns (Core): exports read hundreds of thousands of rows, and the ORM's
 # loading steps would cost more than writing the CSV.
@@ -45,6 +60,66 @@ _SHARE_SELECT = select(
 _LINE_SELECT = select(
     P.id, P.export_cells, P.render_version, P.reporting_org_id, P.review_status, P.updated_at
 )
+
+
+@dataclass(frozen=True)
+class ShareSelection:
+    """The country and sector shares a list's filters select, as rows of an exploded
+    export or of a summary split by country or sector (the filters' meaning for whole
+    projects is `listing.project_filter`).
+
+    A country share is selected when its code is in each set asked for (the countries
+    of `country`, those of the regions of `region`); a sector share when it is one of
+    the `sector` codes or categories and in one of the `sector_group`s. A dimension
+    without a filter selects every share.
+    """
+
+    countries: tuple[frozenset[str], ...] = ()
+    # (codes, 3-digit categories) of each sector filter.
+    sectors: tuple[tuple[frozenset[str], frozenset[str]], ...] = ()
+
+    @classmethod
+    def of(cls, filters: dict) -> ShareSelection:
+        countries = []
+        if filters.get("country"):
+            countries.append(frozenset(filters["country"]))
+        if filters.get("region"):
+            countries.append(
+                frozenset(c for r in filters["region"] for c in reference.countries_in_region(r))
+            )
+        sectors = []
+        if filters.get("sector"):
+            chosen = filters["sector"]
+            codes = frozenset(s for s in chosen if len(s) == 5)
+            sectors.append((codes, frozenset(s for s in chosen if len(s) == 3)))
+        if filters.get("sector_group"):
+            groups = set(filters["sector_group"])
+            codes = frozenset(c for c, s in reference.sectors().items() if s.group in groups)
+            sectors.append((codes, frozenset()))
+        return cls(tuple(countries), tuple(sectors))
+
+    def country(self, code: str) -> bool:
+        return all(code in codes for codes in self.countries)
+
+    def sector(self, code: str) -> bool:
+        return all(code in codes or code[:3] in categories for codes, categories in self.sectors)
+
+    def keep(self, shape: str) -> Callable[[str], bool] | None:
+        """Whether to write a share of an export of `shape` (None: every share)."""
+        if shape == "country":
+            return self.country if self.countries else None
+        return self.sector if self.sectors else None
+
+    def country_sql(self, code: ColumnElement) -> list[ColumnElement]:
+        """The same selection as WHERE conditions on a country code column."""
+        return [code.in_(sorted(codes)) for codes in self.countries]
+
+    def sector_sql(self, code: ColumnElement, category: ColumnElement) -> list[ColumnElement]:
+        """The same selection as WHERE conditions on sector code and category columns."""
+        return [
+            or_(code.in_(sorted(codes)), category.in_(sorted(categories)))
+            for codes, categories in self.sectors
+        ]
 
 
 def _flags_by_project(ids: list[int]) -> dict[int, str]:
@@ -74,6 +149,30 @@ def _stream(query, filters: dict, viewer: Actor, batch: int):
     return result.partitions()
 
 
+def project_export(
+    filters: dict, viewer: Actor, shape: str, base_url: str, batch: int = 2000
+) -> Iterator[list[str]]:
+    """The rows of `project_rows`, once everything that could refuse them is checked.
+
+    A CSV is streamed: once its first row is sent, the answer is a 200 that can no longer
+    become an error. So the filters the viewer may not use (PermissionDenied) and an
+    unknown shape (ValidationFailed) are refused here, before the first row. The rows
+    are read lazily, as the response sends them.
+    """
+    if shape not in SHAPES:
+        raise ValidationFailed(
+            [
+                {
+                    "field": "explode",
+                    "code": "invalid_choice",
+                    "message": f"Must be one of: {', '.join(SHAPES)}.",
+                }
+            ]
+        )
+    listing.project_filter(filters, viewer)
+    return project_rows(filters, viewer, shape, base_url, batch)
+
+
 def project_rows(
     filters: dict, viewer: Actor, shape: str, base_url: str, batch: int = 2000
 ) -> Iterator[list[str]]:
@@ -87,6 +186,7 @@ def project_rows(
     if shape == "project":
         yield from _project_lines(filters, viewer, base_url, batch)
         return
+    keep = ShareSelection.of(filters).keep(shape)
     for rows in _stream(_SHARE_SELECT, filters, viewer, batch):
         shown, flags = _security(rows, viewer)
         for r in rows:
@@ -96,7 +196,7 @@ def project_rows(
                 r.updated_at.isoformat(timespec="seconds"),
                 f"{base_url}/projects/{r.id}",
             )
-            yield from share_cells(shape, r, tail)
+            yield from share_cells(shape, r, tail, keep)
 
 
 def _project_lines(filters: dict, viewer: Actor, base_url: str, batch: int) -> Iterator[RawLine]:

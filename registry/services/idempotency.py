@@ -3,13 +3,16 @@
 A key is claimed in a transaction of its own (so a concurrent duplicate sees it at
 once and gets a conflict); the first request's response is stored in the same
 transaction as the records it created, so either both land or neither does.
-Keys are scoped to a ministry and kept for `RETENTION`.
+Keys are scoped to a ministry and kept for `RETENTION`. A request that died before its
+response was stored (a killed worker) leaves its key "processing": the same key answers
+409 with `Retry-After` until the key is `ABANDONED_AFTER` old, then runs again.
 """
 
 from __future__ import annotations
 
 import hashlib
-from datetime import timedelta
+import math
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
@@ -28,6 +31,23 @@ MAX_KEY_LENGTH = 255
 
 class KeyReused(ValidationFailed):
     """The key was first used with a different request."""
+
+
+class KeyInProgress(Conflict):
+    """The key's first request has not finished (or died): `retry_after` seconds until the
+    key is abandoned and a retry runs it again."""
+
+    def __init__(self, claimed_at: datetime, now: datetime):
+        abandoned_at = claimed_at + ABANDONED_AFTER
+        self.retry_after = max(1, math.ceil((abandoned_at - now).total_seconds()))
+        minutes = int(ABANDONED_AFTER.total_seconds() // 60)
+        super().__init__(
+            "A request with this Idempotency-Key is still being processed; retry shortly to "
+            "get its response once it finishes. If that request died, the key is released "
+            f"at {abandoned_at.isoformat(timespec='seconds')}, {minutes} minutes after it was "
+            f"claimed (Retry-After: {self.retry_after} seconds), and a retry then runs the "
+            "request again."
+        )
 
 
 def fingerprint(method: str, path: str, body: bytes) -> str:
@@ -80,10 +100,9 @@ def idempotency_claim(organisation_id: int, key: str, print_: str) -> dict | Non
                 "The Idempotency-Key belongs to another request.",
             )
         elif row.state == "processing":
+            claimed_at = row.created_at
             db.session.rollback()
-            raise Conflict(
-                "A request with this Idempotency-Key is still being processed; retry shortly."
-            )
+            raise KeyInProgress(claimed_at, now)
         else:
             response = row.response
             db.session.rollback()
@@ -101,9 +120,7 @@ def idempotency_claim(organisation_id: int, key: str, print_: str) -> dict | Non
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        raise Conflict(
-            "A request with this Idempotency-Key is still being processed; retry shortly."
-        ) from None
+        raise KeyInProgress(now, now) from None
     return None
 
 

@@ -156,21 +156,56 @@ def _cursor_encode(sort: str, value, project_id: int) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-_CURSOR_TYPES = {"start_year": int, "identifier": str, "title": str}
+# What a cursor may hold: values the database can compare with the sort column (an
+# INTEGER is 32 bits on PostgreSQL; text no longer than the column, without NUL, in UTF-8).
+_INT32 = (-(2**31), 2**31 - 1)
+_CURSOR_TIMES = ("updated_at", "created_at")
+_CURSOR_TEXTS = ("identifier", "title")
+
+
+def _int32(value) -> bool:
+    return (
+        isinstance(value, int) and not isinstance(value, bool) and _INT32[0] <= value <= _INT32[1]
+    )
+
+
+def _cursor_value(name: str, value):
+    """The cursor's value of sort column `name`, as the database compares it.
+
+    Raises ValueError (UnicodeError, OverflowError) for one it could not compare."""
+    if name in _CURSOR_TIMES:
+        moment = dt.datetime.fromisoformat(value)
+        if moment.tzinfo is None:
+            raise ValueError("a cursor's time needs its zone")
+        return moment.astimezone(dt.UTC)
+    if name == "start_year" and _int32(value):
+        return value
+    if name in _CURSOR_TEXTS and _comparable_text(value, P[name].type.length):
+        return value
+    raise ValueError(f"not a cursor value of {name}")
+
+
+def _comparable_text(value, length: int) -> bool:
+    """Text the column can hold: a str of at most `length` characters, no NUL, in UTF-8."""
+    if not isinstance(value, str) or len(value) > length or "\x00" in value:
+        return False
+    value.encode("utf-8")  # UnicodeEncodeError for a lone surrogate
+    return True
 
 
 def _cursor_decode(sort: str, cursor: str):
+    """The sort value and project id a cursor of this sort holds.
+
+    Raises ValidationFailed (422 `invalid_cursor`) for anything else: not base64 JSON,
+    another sort, or values the database could not compare (an id past 32 bits, a time
+    without a zone, text longer than its column)."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         cursor_sort, value, last_id = json.loads(raw)
-        name = sort.lstrip("-")
-        if cursor_sort != sort or not isinstance(last_id, int):
+        if cursor_sort != sort or not _int32(last_id) or last_id < 1:
             raise ValueError
-        if name in ("updated_at", "created_at"):
-            value = dt.datetime.fromisoformat(value)
-        elif not isinstance(value, _CURSOR_TYPES.get(name, object)):
-            raise ValueError
-    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+        value = _cursor_value(sort.lstrip("-"), value)
+    except (ValueError, TypeError, OverflowError, RecursionError, binascii.Error):
         raise ValidationFailed(
             [
                 {

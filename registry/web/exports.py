@@ -8,6 +8,7 @@ from flask import render_template, request
 from werkzeug.exceptions import UnprocessableEntity
 
 from registry import csv_cells
+from registry.api.http import link_base
 from registry.exports import csv_response
 from registry.services import exports, listing, summaries
 from registry.web.auth import current_actor, signed_in
@@ -29,9 +30,8 @@ def _export_request() -> tuple[dict, list[dict], str]:
 
 
 def _rows(query: dict, shape: str, **options):
-    return exports.project_rows(
-        query, current_actor(), shape, request.host_url.rstrip("/"), **options
-    )
+    """The export's rows, its filters checked for the reader before the first one."""
+    return exports.project_export(query, current_actor(), shape, link_base(), **options)
 
 
 @bp.get("/exports")
@@ -44,7 +44,7 @@ def exports_page():
     return render_template(
         "exports.html",
         header=rows[0],
-        preview=rows[1:],
+        preview=[csv_cells.row_cells(row) for row in rows[1:]],
         total=total,
         shape=shape,
         problems=problems,
