@@ -24,6 +24,10 @@ from babel.messages import frontend
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
+from flask import request
+from flask_babel import force_locale
+
+from registry.web.helpers import page_problem
 
 ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "registry" / "translations"
@@ -203,3 +207,43 @@ def test_pages_are_served_in_japanese(client):
     assert '<html lang="ja">' in page
     assert "<h1>ログイン</h1>" in page and "メールアドレス" in page
     assert "<h1>Sign in</h1>" in client.get("/login?lang=en").get_data(as_text=True)
+
+
+# Every problem a page's settings can meet, as the schemas and services name it.
+PAGE_PROBLEMS = [
+    ("country[0]", "invalid_country"),
+    ("region[0]", "invalid_region"),
+    ("sector[0]", "invalid_sector"),
+    ("status[0]", "invalid_choice"),
+    ("group_by", "invalid_choice"),
+    ("updated_since", "invalid_datetime"),
+    ("sort", "invalid_sort"),
+    ("limit", "out_of_range"),
+    ("q", "too_long"),
+    ("reporting_org[0]", "invalid_characters"),
+    ("cursor", "invalid_cursor"),
+    ("include_withdrawn", "invalid_type"),
+    ("convert_to", "invalid_currency"),
+    ("rates line 2", "invalid_rate"),
+    ("rates line 3", "invalid_currency"),
+    ("rates", "empty"),
+    ("group_by", "required"),
+]
+JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
+
+
+@pytest.mark.parametrize(("field", "code"), PAGE_PROBLEMS)
+def test_page_problems_are_told_in_the_pages_language(app, field, code):
+    """Pages name the field by its label and say what to do, in English and in Japanese;
+    never the API's wording (`status[0]: …`)."""
+    service = {"field": field, "code": code, "message": "THE API'S MESSAGE"}
+    name = field.split("[")[0]
+    told = {}
+    for language in ("en", "ja"):
+        with app.test_request_context(f"/projects?{name}=x"), force_locale(language):
+            told[language] = page_problem(service, request.args)
+    english, japanese = told["en"], told["ja"]
+    for problem in (english, japanese):
+        assert problem["message"] != service["message"] and "[" not in problem["field"]
+    assert not JAPANESE.search(english["field"] + english["message"])
+    assert JAPANESE.search(japanese["field"]) and JAPANESE.search(japanese["message"])

@@ -3,6 +3,7 @@ languages, facets, the review form and the admin page."""
 
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
@@ -332,3 +333,126 @@ def test_navigation_offers_what_the_permissions_allow(as_role, role, reviews, ve
     page = as_role(role).get("/projects").get_data(as_text=True)
     assert ('href="/reviews"' in page) is reviews
     assert ('href="/admin/vendors"' in page) is vendors
+
+
+# ---- problems with a page's request, in words
+
+
+def test_filter_problems_name_the_field_by_its_label_and_say_what_to_do(as_role, data):
+    client = as_role("diplomat")
+    bad = client.get("/projects?status=bogus&limit=0&lang=en")
+    html = bad.get_data(as_text=True)
+    assert bad.status_code == 422
+    assert (
+        "<strong>Status</strong>: “bogus” is not one of the choices. Choose from: "
+        "Pipeline/identification, Implementation, Finalisation, Closed, Cancelled, or Suspended."
+    ) in html
+    assert "<strong>Projects per page</strong>: “0” is not a whole number from 1 to 200." in html
+    assert "status[0]" not in html and "Unknown field" not in html
+    japanese = client.get("/projects?status=bogus&lang=ja").get_data(as_text=True)
+    assert (
+        "<strong>状況</strong>: 「bogus」は選択肢にありません。次から選んでください：計画中、実施中"
+        in (japanese)
+    )
+    assert "解釈できない絞り込み条件があります" in japanese and "status[0]" not in japanese
+    # The CSV download refuses the same filter in the same words, on the error page.
+    csv = client.get("/exports/projects.csv?status=bogus&lang=en")
+    assert csv.status_code == 422 and "status[0]" not in csv.get_data(as_text=True)
+    assert "Status: “bogus” is not one of the choices." in csv.get_data(as_text=True)
+    # The API keeps its precise form.
+    assert "is not an ISO 3166-1 country code" in client.get("/projects?country=XX").get_data(
+        as_text=True
+    )
+
+
+def test_api_problems_keep_their_precise_form(jp):
+    response = jp.get("/api/v1/projects?status=bogus&page=2")
+    errors = {e["field"]: e for e in response.get_json()["errors"]}
+    assert response.status_code == 422 and set(errors) == {"status[0]", "page"}
+    assert errors["status[0]"]["code"] == "invalid_choice"
+    assert errors["status[0]"]["message"].startswith("'bogus' is not allowed; must be one of:")
+    assert errors["page"]["code"] == "unknown_field"
+
+
+@pytest.mark.parametrize(
+    ("lang", "said"),
+    [
+        ("en", "This page has no setting called page, so it was left out."),
+        ("ja", "このページには page という設定がないため、無視しました。"),
+    ],
+)
+def test_unknown_parameters_on_pages_are_left_out_and_said_so(as_role, data, lang, said):
+    client = as_role("planner")
+    page = client.get(f"/projects?page=2&lang={lang}")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and said in html
+    assert "Unknown field" not in html and "Nairobi water mains" in html
+    exports = client.get(f"/exports?page=2&explode=country&lang={lang}")
+    assert exports.status_code == 200 and said in exports.get_data(as_text=True)
+    assert client.get("/exports/projects.csv?page=2").status_code == 200
+    assert said not in client.get(f"/projects?lang={lang}").get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        (
+            "en",
+            [
+                "<p>One setting needs changing:</p>",
+                "<strong>Group by</strong>: Choose at least one, each once.",
+                "Go back, change what is listed and try again.",
+            ],
+        ),
+        (
+            "ja",
+            [
+                "<p>1 件の設定を直してください：</p>",
+                "<strong>集計区分</strong>: 1つ以上を、それぞれ1回ずつ選んでください。",
+                "前の画面に戻り、上に挙げた項目を直してから、もう一度お試しください。",
+            ],
+        ),
+    ],
+)
+def test_summary_form_errors_name_the_field_and_say_what_to_do(as_role, data, lang, expected):
+    client = as_role("planner")
+    token = _csrf(client, f"/exports?lang={lang}")
+    response = client.post("/exports/summary.csv", data={"csrf_token": token})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    for text in expected:
+        assert text in html
+    assert "invalid field" not in html and "group_by" not in html.split("<main")[-1]
+
+
+def test_summary_form_names_each_field_of_a_rates_table(as_role, data):
+    client = as_role("planner")
+    token = _csrf(client, "/exports?lang=en")
+    response = client.post(
+        "/exports/summary.csv",
+        data={
+            "csrf_token": token,
+            "group_by": "country",
+            "convert_to": "EUR",
+            "rates": (io.BytesIO(b"currency,units_per_usd\nEUR,-1\nEURO,1.1\n"), "rates.csv"),
+        },
+        content_type="multipart/form-data",
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "<p>2 settings need changing:</p>" in html
+    assert (
+        "<strong>Your own rates table, line 2</strong>: The rate (units_per_usd) must be a "
+        "number above zero."
+    ) in html
+    assert (
+        "<strong>Your own rates table, line 3</strong>: The currency is not an ISO 4217 code "
+        "such as USD or JPY."
+    ) in html
+    unknown = client.post(
+        "/exports/summary.csv",
+        data={"csrf_token": token, "group_by": "country", "convert_to": "XYZ"},
+    ).get_data(as_text=True)
+    assert "<strong>Also convert into</strong>: There is no exchange rate for this currency." in (
+        unknown
+    )

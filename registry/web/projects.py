@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from marshmallow import ValidationError
 
 from registry.services import history, listing, permissions
@@ -15,28 +16,45 @@ from registry.services.reviews import review_decide, review_queue
 from registry.web.auth import current_actor, signed_in
 from registry.web.blueprint import bp
 from registry.web.forms import ReviewForm
+from registry.web.helpers import page_problems
 from schemas.errors import flatten
 from schemas.fields import List as ListField
 from schemas.query import ProjectQueryArgsSchema
 
 PAGE_SIZE = 25
 _query_schema = ProjectQueryArgsSchema()
-IGNORED_PARAMETERS = ("lang",)  # the page's own, not a filter
 
 
 def parse_query(args) -> tuple[dict, list[dict]]:
-    """Query-string filters through the API's own schema; (filters, problems)."""
+    """Query-string filters through the API's own schema: (filters, problems in words).
+
+    Names the schema does not know are left out (the page says which, see
+    `helpers.ignored_parameters`); each problem names its field by the page's label and
+    says what to do, in the page's language (`helpers.page_problem`)."""
     raw = {}
     for key in args:
-        if key in IGNORED_PARAMETERS:
-            continue
         field = _query_schema.fields.get(key)
-        raw[key] = args.getlist(key) if isinstance(field, ListField) else args.get(key)
+        if field is not None:
+            raw[key] = args.getlist(key) if isinstance(field, ListField) else args.get(key)
     raw.setdefault("limit", str(PAGE_SIZE))
     try:
         return _query_schema.load(raw), []
     except ValidationError as error:
-        return _query_schema.load({"limit": str(PAGE_SIZE)}), flatten(error.messages)
+        problems = page_problems(flatten(error.messages), args)
+        return _query_schema.load({"limit": str(PAGE_SIZE)}), problems
+
+
+@bp.errorhandler(ValidationFailed)
+def invalid_request_page(error: ValidationFailed):
+    """A page's request a service refused (a summary's grouping, an uploaded rates table, a
+    page link): every problem in words, on the error page, in the page's language."""
+    problems = page_problems(error.errors, request.values)
+    detail = ngettext(
+        "One setting needs changing:", "%(num)d settings need changing:", len(problems)
+    )
+    return render_template(
+        "error.html", status=422, title=_("Invalid request"), detail=detail, problems=problems
+    ), 422
 
 
 @bp.get("/")
@@ -53,7 +71,7 @@ def projects():
         total = listing.project_count(query, actor)
         facets = listing.project_facets(query, actor)
     except ValidationFailed as error:
-        problems += error.errors
+        problems += page_problems(error.errors, request.args)
         query, _problems = parse_query({})
         page = listing.project_page(query, actor, limit=PAGE_SIZE)
         total, facets = listing.project_count(query, actor), listing.project_facets(query, actor)
@@ -103,8 +121,9 @@ def project_review(project_id: int):
             return redirect(url_for("web.project", project_id=project_id))
     else:
         for field, messages in form.errors.items():
+            label = form[field].label.text if field in form else field
             for message in messages:
-                flash(f"{field}: {message}", "error")
+                flash(f"{label}: {message}", "error")
     return redirect(url_for("web.project", project_id=project_id))
 
 
