@@ -33,6 +33,7 @@ LAYERS: tuple[tuple[str, int], ...] = (
     ("registry.access", 1),
     ("registry.exports", 1),
     ("registry.json_provider", 1),
+    ("registry.request_limits", 1),
     # 2. services: everything the registry does
     ("registry.services", 2),
     # 3. below services: validation, the screening rules, the models, pure helpers

@@ -32,6 +32,10 @@ def test_render_version_migration_backfills_every_row(app, ministry):
     expected = db.session.execute(
         text("SELECT document, export_cells FROM projects WHERE id = :id"), {"id": project.id}
     ).one()
+    children = (
+        "SELECT (SELECT COUNT(*) FROM project_versions), (SELECT COUNT(*) FROM project_countries)"
+    )
+    before = tuple(db.session.execute(text(children)).one())
     db.session.commit()
     db.session.remove()
     try:
@@ -48,3 +52,5 @@ def test_render_version_migration_backfills_every_row(app, ministry):
     assert json.loads(row.document) == json.loads(expected.document)
     assert row.export_cells == expected.export_cells
     assert row.render_version == derived.render_version()
+    # Neither way may rebuild `projects` and cascade-delete its history and shares.
+    assert tuple(db.session.execute(text(children)).one()) == before

@@ -31,5 +31,6 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table("projects", schema=None) as batch_op:
-        batch_op.drop_column("render_version")
+    # Not batch mode: on SQLite that rebuilds `projects`, and dropping the old table
+    # cascades to every history, share and flag row (SQLite 3.35+ drops a column in place).
+    op.drop_column("projects", "render_version")
