@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import Decimal
 
 CENT = Decimal("0.01")
 
@@ -20,11 +20,6 @@ def decimal_text(value: Decimal) -> str:
 def money_text(amount: Decimal) -> str:
     """An amount as text with exactly two decimal places (`130000000` → `130000000.00`)."""
     return str(Decimal(amount).quantize(CENT))
-
-
-def cents(amount: Decimal) -> Decimal:
-    """An amount rounded half-even to the cent (shares of amounts in exports and summaries)."""
-    return Decimal(amount).quantize(CENT, ROUND_HALF_EVEN)
 
 
 def jsonable(value):
