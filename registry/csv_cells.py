@@ -141,7 +141,7 @@ def share_cells(
     split is still over all of them)."""
     entries = row.recipient_countries if shape == "country" else row.sectors
     head = (row.identifier, row.title, row.status, row.ref)
-    for code, percentage, share in split_amount(row.amount, entries):
+    for code, percentage, share in split_amount(row.amount, entries, row.currency):
         if keep is not None and not keep(code):
             continue
         cells = (

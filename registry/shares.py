@@ -3,9 +3,10 @@
 Shares are basis points (10,000 = 100%). Given percentages are used as they are;
 without them the shares are even, the remainder going to the first entries.
 
-Amounts are split in whole cents by the largest remainder: each share gets its exact
-part rounded down, and the cents left over go one each to the shares with the largest
-remainders, the earlier entry first on a tie. So the shares of one project add up to
+Amounts are split in whole units of their currency's minor unit (cents for USD, whole
+yen for JPY and won for KRW: `step_cents`) by the largest remainder: each share gets its
+exact part rounded down, and the units left over go one each to the shares with the
+largest remainders, the earlier entry first on a tie. So the shares of one project add up to
 its amount exactly, and a share of 0% never gets a cent. Exploded exports, summaries
 and the country pages all split by this rule (summaries and country pages in SQL, by
 `services.summaries.allocated_cents`, which computes the same thing).
@@ -15,7 +16,26 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from registry import reference
+
 WHOLE = 10_000
+# Amounts are stored in cents (two decimals; a third is refused for the currencies that
+# have one), so a currency with a minor unit of 2 or more is split in cents.
+STORED_DECIMALS = 2
+
+
+def step_cents(currency: str | None) -> int:
+    """The currency's smallest amount, in cents: 100 for JPY (no minor unit), 1 for USD.
+
+    A currency ISO gives no minor unit (or an unknown code) is split in cents."""
+    unit = reference.minor_unit(currency or "")
+    return 10 ** (STORED_DECIMALS - unit) if unit is not None and unit < STORED_DECIMALS else 1
+
+
+def whole_unit_currencies() -> dict[str, int]:
+    """Every currency whose smallest amount is more than a cent, with that step in cents."""
+    steps = {code: step_cents(code) for code in reference.currency_minor_units()}
+    return {code: step for code, step in steps.items() if step > 1}
 
 
 def shares_bp(entries: list[dict]) -> list[int]:
@@ -48,11 +68,15 @@ def allocate(cents: int, basis_points: list[int]) -> list[int]:
     return parts
 
 
-def split_amount(amount: Decimal, entries: list[dict]) -> list[tuple[str, Decimal, Decimal]]:
-    """(code, percentage, amount) of each entry: `amount` split in cents by `allocate`."""
+def split_amount(
+    amount: Decimal, entries: list[dict], currency: str | None = None
+) -> list[tuple[str, Decimal, Decimal]]:
+    """(code, percentage, amount) of each entry: `amount` split by `allocate` in the
+    currency's smallest units (`step_cents`), so no share of a JPY amount has sen."""
     basis_points = shares_bp(entries)
-    cents = allocate(int(Decimal(amount) * 100), basis_points)
+    step = step_cents(currency)
+    units = allocate(int(Decimal(amount) * 100) // step, basis_points)
     return [
-        (e["code"], Decimal(bp) / 100, Decimal(c).scaleb(-2))
-        for e, bp, c in zip(entries, basis_points, cents, strict=True)
+        (e["code"], Decimal(bp) / 100, Decimal(u * step).scaleb(-2))
+        for e, bp, u in zip(entries, basis_points, units, strict=True)
     ]

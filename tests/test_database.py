@@ -174,3 +174,21 @@ def test_is_unwritable_knows_the_drivers_errors():
         missing.execute("SELECT nothing FROM nowhere")
     missing.close()
     assert not is_unwritable(caught.value)  # a mistake of the SQL is not an outage
+
+
+def test_a_token_still_reads_while_the_database_refuses_writes(app, ministry, caplog):
+    """Recording a token's last use is a courtesy write: during a read-only episode the
+    token still authenticates (a read must not become a 503) and the use is not recorded."""
+    issued = tokens.token_issue(org_ref="JP-GOV-1")
+    db.session.remove()
+    db.engine.dispose()  # the next connection is a new one, and it refuses writes
+    with db.engine.connect() as connection:
+        _make_read_only(connection)
+    actor = tokens.token_authenticate(issued.text)
+    assert actor is not None and actor.organisation_id == ministry.organisation_id
+    assert "last use not recorded" in caplog.text
+    db.session.rollback()
+    assert db.session.get(ApiToken, issued.token.id).last_used_at is None
+    tokens.token_authenticate(issued.text)  # writable again: recorded
+    db.session.expire_all()
+    assert db.session.get(ApiToken, issued.token.id).last_used_at is not None

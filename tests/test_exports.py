@@ -25,7 +25,7 @@ from registry.database import begin_write
 from registry.extensions import db
 from registry.services import countries, derived, documents, exports, projects, seeding, summaries
 from registry.services.actors import Actor
-from registry.shares import allocate, shares_bp
+from registry.shares import allocate, shares_bp, step_cents
 from tests.conftest import valid_project
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -364,6 +364,9 @@ def _awkward_projects(rng: random.Random, ministry, count: int) -> None:
     country_pool, sector_pool = ["VN", "LA", "PH", "JP", "FJ"], ["21040", "22020", "23630"]
     for number in range(count):
         cents = rng.choice([rng.randrange(10**12), rng.randrange(1, 1000), 99_999_999_999_999_999])
+        currency = rng.choice(["USD", "EUR", "JPY", "KRW"])
+        if step_cents(currency) > 1:  # whole yen and won: the cents are rounded off
+            cents = max(cents - cents % step_cents(currency), step_cents(currency))
         chosen = rng.sample(country_pool, rng.randint(1, 3))
         sectors = rng.sample(sector_pool, rng.randint(1, 3))
         projects.project_create(
@@ -380,7 +383,7 @@ def _awkward_projects(rng: random.Random, ministry, count: int) -> None:
                 locations=[],
                 finance={
                     "amount": str(Decimal(cents).scaleb(-2)),
-                    "currency": rng.choice(["USD", "EUR"]),
+                    "currency": currency,
                     "instrument": "grant",
                 },
             ),
@@ -393,14 +396,15 @@ def _by_country_and_sector() -> dict[tuple, tuple[int, Decimal]]:
     expected: dict[tuple, list] = defaultdict(lambda: [0, 0])
     for project_id in db.session.scalars(text("SELECT id FROM projects")).all():
         record = documents.project_record(projects.project_get(project_id))
-        cents = int(Decimal(record["finance"]["amount"]) * 100)
-        country_cents = allocate(cents, shares_bp(record["recipient_countries"]))
-        for country, part in zip(record["recipient_countries"], country_cents, strict=True):
-            sector_cents = allocate(part, shares_bp(record["sectors"]))
-            for sector, share in zip(record["sectors"], sector_cents, strict=True):
+        step = step_cents(record["finance"]["currency"])
+        units = int(Decimal(record["finance"]["amount"]) * 100) // step
+        country_units = allocate(units, shares_bp(record["recipient_countries"]))
+        for country, part in zip(record["recipient_countries"], country_units, strict=True):
+            sector_units = allocate(part, shares_bp(record["sectors"]))
+            for sector, share in zip(record["sectors"], sector_units, strict=True):
                 key = (country["code"], sector["code"], record["finance"]["currency"])
                 expected[key][0] += 1
-                expected[key][1] += share
+                expected[key][1] += share * step
     return {k: (n, Decimal(c).scaleb(-2)) for k, (n, c) in expected.items()}
 
 
@@ -414,6 +418,8 @@ def test_share_amounts_add_up_and_summaries_equal_the_exploded_rows(app, ministr
         added: dict[str, Decimal] = defaultdict(Decimal)
         for row in rows:
             added[row["identifier"]] += Decimal(row["share_amount"])
+            if row["currency"] in ("JPY", "KRW"):  # no minor unit: whole yen and won only
+                assert Decimal(row["share_amount"]) % 1 == 0, f"{row}; seed={seed}"
         assert added == amounts, f"{shape} shares do not add up; seed={seed}"
     for group_by, shape, column in (
         (["country"], "country", "country_code"),

@@ -16,6 +16,7 @@ from limits import parse, strategies
 from limits.storage import storage_from_string
 from werkzeug.exceptions import TooManyRequests
 
+from registry.config import ConfigError
 from registry.limits import QuietMemoryStorage, RateLimits, sign_in_attempt
 from registry.services import accounts, tokens
 from tests.conftest import ApiClient
@@ -144,6 +145,9 @@ def test_failed_sign_ins_are_counted_across_workers(app, make_app, checked_passw
     refused = _sign_in(workers[1], PASSWORD)  # even the right password waits
     assert refused.status_code == 429
     assert "Too many failed sign-ins" in refused.get_data(as_text=True)
+    # The page says when to come back, as the API's 429 does (it had no Retry-After).
+    assert 880 <= int(refused.headers["Retry-After"]) <= 900
+    assert refused.mimetype == "text/html"
     with pytest.raises(TooManyRequests) as refusal:  # the wait is until the first one ends
         sign_in_attempt("login:127.0.0.1:diplomat@example.org")
     assert 890 <= refusal.value.retry_after <= 900
@@ -264,3 +268,34 @@ def test_counting_returns_to_redis_when_it_answers_again(caplog):
     live.clear(key)
     messages = [r.getMessage() for r in caplog.records if r.name == "registry.limits"]
     assert len(messages) == 2 and "reachable again" in messages[1]
+
+
+def _sign_in_from(client, address: str, forwarded: str, password: str = "wrong"):
+    """A sign-in that arrives from `address`, claiming `forwarded` in X-Forwarded-For."""
+    environ = {"REMOTE_ADDR": address}
+    headers = {"X-Forwarded-For": forwarded}
+    html = client.get("/login", environ_base=environ).get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+    data = {"csrf_token": token, "email": "diplomat@example.org", "password": password}
+    return client.post("/login", data=data, environ_base=environ, headers=headers)
+
+
+def test_behind_a_trusted_proxy_the_throttle_counts_each_client(app, make_app):
+    """With REGISTRY_PROXY_HOPS=1 two clients behind one proxy have their own counts; without
+    it, X-Forwarded-For is ignored (a client cannot forge a fresh address per attempt)."""
+    accounts.user_create("diplomat@example.org", "diplomat", PASSWORD)
+    proxied = make_app(REGISTRY_PROXY_HOPS=1).test_client()
+    first = [_sign_in_from(proxied, "10.0.0.1", "203.0.113.7").status_code for _ in range(6)]
+    assert first == [400] * 5 + [429]
+    # Another client behind the same proxy is not refused for the first one's mistakes.
+    assert _sign_in_from(proxied, "10.0.0.1", "203.0.113.8").status_code == 400
+
+    direct = make_app().test_client()
+    forged = [_sign_in_from(direct, "198.51.100.9", f"192.0.2.{n}").status_code for n in range(6)]
+    assert forged == [400] * 5 + [429]
+
+
+@pytest.mark.parametrize("value", ["-1", "two", "6", "1.5", "١"])
+def test_proxy_hops_must_be_a_small_whole_number(make_app, value):
+    with pytest.raises(ConfigError, match="REGISTRY_PROXY_HOPS must be"):
+        make_app(REGISTRY_PROXY_HOPS=value)

@@ -11,7 +11,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from registry.shares import WHOLE, allocate, shares_bp, split_amount
+from registry.shares import (
+    WHOLE,
+    allocate,
+    shares_bp,
+    split_amount,
+    step_cents,
+    whole_unit_currencies,
+)
 
 MAX_CENTS = 99_999_999_999_999_999  # schemas.project.MAX_AMOUNT in cents
 
@@ -78,3 +85,35 @@ def test_shares_that_do_not_make_a_whole_are_refused():
     for cents, bps in ((100, [5_000, 4_999]), (100, [10_001, -1]), (-1, [10_000])):
         with pytest.raises(ValueError):
             allocate(cents, bps)
+
+
+@pytest.mark.parametrize(
+    ("amount", "currency", "expected"),
+    [
+        # No minor unit: whole yen and won, never 500.50 each.
+        ("1001", "JPY", ["501.00", "500.00"]),
+        ("3", "KRW", ["2.00", "1.00"]),
+        ("1001.01", "USD", ["500.51", "500.50"]),
+        # Three decimals (KWD): stored with two, so split in the cents held.
+        ("0.03", "KWD", ["0.02", "0.01"]),
+    ],
+)
+def test_shares_are_split_in_the_currency_minor_unit(amount, currency, expected):
+    split = split_amount(Decimal(amount), [{"code": "VN"}, {"code": "JP"}], currency)
+    assert [str(share) for _code, _pct, share in split] == expected
+    assert sum(share for _code, _pct, share in split) == Decimal(amount)
+
+
+def test_every_currency_without_a_minor_unit_is_split_in_whole_units():
+    steps = whole_unit_currencies()
+    assert {"JPY", "KRW", "VND", "CLP", "ISK"} <= set(steps)
+    assert set(steps.values()) == {100}
+    assert step_cents("USD") == step_cents("KWD") == step_cents("XXX-unknown") == 1
+
+
+@given(st.integers(0, 10**15), basis_points())
+def test_yen_shares_are_whole_and_add_up(yen, bps):
+    entries = [{"code": f"C{i}", "percentage": Decimal(bp) / 100} for i, bp in enumerate(bps)]
+    split = split_amount(Decimal(yen), entries, "JPY")
+    assert all(share % 1 == 0 for _code, _pct, share in split)
+    assert sum(share for _code, _pct, share in split) == yen

@@ -37,7 +37,7 @@ from registry.services.actors import Actor
 from registry.services.errors import ValidationFailed
 from registry.services.exports import ShareSelection
 from registry.services.validation import load
-from registry.shares import WHOLE
+from registry.shares import WHOLE, whole_unit_currencies
 from schemas.exports import SummaryArgsSchema
 
 CENT = Decimal("0.01")
@@ -111,22 +111,34 @@ def parse_rates(text: str, name: str) -> Rates:
 P = Project.__table__.c
 
 
+def currency_step(currency: ColumnElement) -> ColumnElement:
+    """SQL for `registry.shares.step_cents` of a currency column: 100 for JPY, 1 for USD."""
+    steps = whole_unit_currencies()
+    return case(*((currency == code, step) for code, step in sorted(steps.items())), else_=1)
+
+
 def allocated_cents(
-    cents: ColumnElement, share_bp: ColumnElement, partition: list, position: ColumnElement
+    cents: ColumnElement,
+    share_bp: ColumnElement,
+    partition: list,
+    position: ColumnElement,
+    step: ColumnElement | int = 1,
 ) -> ColumnElement:
     """SQL for one share of `cents` (whole, not negative) split among the rows of
-    `partition` by their `share_bp`: `registry.shares.allocate`, row by row.
+    `partition` by their `share_bp`: `registry.shares.allocate`, row by row, in units of
+    `step` cents (`currency_step`: whole yen for JPY).
 
-    Each share's exact part rounded down, plus one cent for the shares with the largest
-    remainders (the earlier `position` first) while cents are left over. `cents` is
+    Each share's exact part rounded down, plus one unit for the shares with the largest
+    remainders (the earlier `position` first) while units are left over. The units are
     taken as quotient and remainder of WHOLE so that no product outgrows a BIGINT.
     """
-    quotient, remainder = cents // WHOLE, cents % WHOLE
+    units = cents if isinstance(step, int) and step == 1 else cents // step
+    quotient, remainder = units // WHOLE, units % WHOLE
     floor = quotient * share_bp + (remainder * share_bp) // WHOLE
     rest = (remainder * share_bp) % WHOLE
     rank = func.row_number().over(partition_by=partition, order_by=(rest.desc(), position))
-    leftover = cents - func.sum(floor).over(partition_by=partition)
-    return floor + case((rank <= leftover, 1), else_=0)
+    leftover = units - func.sum(floor).over(partition_by=partition)
+    return (floor + case((rank <= leftover, 1), else_=0)) * step
 
 
 def _project_columns() -> list:
@@ -163,7 +175,9 @@ def summary_shares(conditions: list, by_country: bool, by_sector: bool):
     if not (by_country or by_sector):
         return query.add_columns(amount.label("cents")).subquery()
     first = _COUNTRIES if by_country else _SECTORS
-    cents = allocated_cents(amount, first.c.share_bp, [first.c.project_id], first.c.position)
+    cents = allocated_cents(
+        amount, first.c.share_bp, [first.c.project_id], first.c.position, currency_step(P.currency)
+    )
     query = query.join(first, first.c.project_id == P.id).add_columns(
         *_share_columns(first), cents.label("cents")
     )
@@ -172,7 +186,10 @@ def summary_shares(conditions: list, by_country: bool, by_sector: bool):
     # Each country's cents split among the sectors by the same rule.
     countries = query.subquery()
     partition = [countries.c.project_id, countries.c.country]
-    cents = allocated_cents(countries.c.cents, _SECTORS.c.share_bp, partition, _SECTORS.c.position)
+    step = currency_step(countries.c.currency)
+    cents = allocated_cents(
+        countries.c.cents, _SECTORS.c.share_bp, partition, _SECTORS.c.position, step
+    )
     return (
         select(
             *(column for column in countries.c if column.name != "cents"),

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import bindparam, select, update
 
-from registry.database import begin_write
+from registry.database import DatabaseUnavailable, begin_write
 from registry.extensions import db
 from registry.models import ApiToken, Organisation, User
 from registry.models.types import utcnow
@@ -19,6 +20,8 @@ from registry.services.actors import MINISTRY, Actor
 from registry.services.errors import NotFound, ValidationFailed
 from registry.services.validation import load_collecting
 from schemas.accounts import TokenIssueSchema
+
+log = logging.getLogger(__name__)
 
 PREFIX = "ipr"
 # Recording every use would make every API call a write; a minute's precision is enough.
@@ -187,19 +190,41 @@ def token_authenticate(text: str) -> Actor | None:
 def _record_use(token, now) -> None:
     if token.last_used_at and now - token.last_used_at < LAST_USED_PRECISION:
         return
-    # A short write of its own, so the caller's transaction starts clean.
-    begin_write()
-    db.session.execute(update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now))
-    db.session.commit()
+    # A short write of its own, so the caller's transaction starts clean. It is a courtesy:
+    # while the database refuses writes, a read must not fail for it (the next use records it).
+    try:
+        begin_write()
+        db.session.execute(update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now))
+        db.session.commit()
+    except DatabaseUnavailable as error:
+        db.session.rollback()
+        log.warning(
+            "Token %s: last use not recorded, the database refuses writes (%s)", token.id, error
+        )
 
 
 DEMO_TOKEN_NAME = "demo (make run)"
 
 
-def demo_token_reset(org_ref: str) -> IssuedToken | None:
-    """Revoke the ministry's previous demo token and issue a new one; None if no such ministry."""
-    if accounts.organisation_by_ref(org_ref) is None:
+def demo_token_reset(org_ref: str, keep: str | None = None) -> IssuedToken | None:
+    """The ministry's demo token: `keep` if it is still its live demo token, else a new one.
+
+    A new one revokes the previous demo token. None if there is no such ministry.
+    """
+    organisation = accounts.organisation_by_ref(org_ref)
+    if organisation is None:
         return None
+    parsed = _parse(keep or "")
+    if parsed is not None:
+        row = db.session.get(ApiToken, parsed[0])
+        actor = token_authenticate(keep)
+        if (
+            actor is not None
+            and row is not None
+            and row.name == DEMO_TOKEN_NAME
+            and actor.organisation_id == organisation.id
+        ):
+            return IssuedToken(row, keep)
     begin_write()
     db.session.execute(
         update(ApiToken)
