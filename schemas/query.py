@@ -8,10 +8,21 @@ from marshmallow import fields
 
 from registry import reference
 from schemas.base import StrictSchema
-from schemas.fields import DROP, REFUSE, Choice, Coded, CountryCode, List, Text, fail
+from schemas.fields import (
+    DROP,
+    REFUSE,
+    Choice,
+    Coded,
+    CountryCode,
+    CurrencyCode,
+    List,
+    Text,
+    fail,
+)
 
 SORTABLE = ("updated_at", "created_at", "identifier", "title", "start_year")
 MAX_LIMIT = 200
+YEAR_RANGE = (1900, 2100)
 
 
 class RegionCode(Coded, fields.Field):
@@ -71,8 +82,9 @@ class Timestamp(Coded, fields.Field):
 class Limit(Coded, fields.Field):
     """A page size from 1 to `maximum` (a number, or its text in a query string)."""
 
-    def __init__(self, maximum: int = MAX_LIMIT, **kw):
+    def __init__(self, maximum: int = MAX_LIMIT, minimum: int = 1, **kw):
         super().__init__(**kw)
+        self.minimum = minimum
         self.maximum = maximum
 
     def _deserialize(self, value, attr, data, **kwargs):
@@ -80,10 +92,18 @@ class Limit(Coded, fields.Field):
         if (
             isinstance(value, bool)
             or not (text.isascii() and text.isdigit())  # not ٥٠ nor ５０
-            or not 1 <= int(text) <= self.maximum
+            or not self.minimum <= int(text) <= self.maximum
         ):
-            fail(f"Must be a whole number from 1 to {self.maximum}; got {value!r}.", "out_of_range")
+            fail(
+                f"Must be a whole number from {self.minimum} to {self.maximum}; got {value!r}.",
+                "out_of_range",
+            )
         return int(text)
+
+
+def Year(**kw) -> Limit:
+    """A year a project starts in, as the record's `start_year` holds it."""
+    return Limit(maximum=YEAR_RANGE[1], minimum=YEAR_RANGE[0], **kw)
 
 
 class Flag(Coded, fields.Field):
@@ -105,6 +125,8 @@ class ProjectFilterSchema(StrictSchema):
     sector_group = List(Choice("sector_groups"))
     status = List(Choice("statuses"))
     instrument = List(Choice("instruments"))
+    currency = List(CurrencyCode())
+    start_year = List(Year())
     reporting_org = List(Text(min_length=1, max_length=100, format_characters=REFUSE))
     updated_since = Timestamp()
     q = Text(max_length=200, format_characters=DROP)  # as search_text: compared without them
@@ -122,6 +144,8 @@ class ProjectQueryArgsSchema(ProjectFilterSchema):
     sort = Sort(load_default="-updated_at")
     limit = Limit(load_default=50)
     cursor = Text(max_length=500, format_characters=REFUSE)
+    # Pages: information-only flags (CRITICAL_INFRASTRUCTURE) in the flag facet too.
+    information_flags = Flag(load_default=False)
 
 
 class BatchQueryArgsSchema(StrictSchema):

@@ -283,6 +283,11 @@ def test_list_filters(jp, listed):
     future = (utcnow() + timedelta(days=1)).isoformat()
     assert _ids(jp.get(f"{URL}?updated_since={future.replace('+00:00', 'Z')}")) == []
     assert _ids(jp.get(f"{URL}?updated_since=2020-01-01")) == ["AU-1", "JP-1", "JP-2"]
+    # Currency and start year: what a country page's chart bar links to (issue 12).
+    assert _ids(jp.get(f"{URL}?currency=jpy")) == ["JP-2"]
+    assert _ids(jp.get(f"{URL}?currency=USD&currency=JPY")) == ["AU-1", "JP-1", "JP-2"]
+    assert _ids(jp.get(f"{URL}?start_year=2027")) == ["JP-2"]
+    assert _ids(jp.get(f"{URL}?start_year=2027&currency=USD")) == []
 
 
 @pytest.mark.parametrize(
@@ -293,6 +298,9 @@ def test_list_filters(jp, listed):
         ("country=XX", "country[0]", "invalid_country"),
         ("status=done", "status[0]", "invalid_choice"),
         ("limit=201", "limit", "out_of_range"),
+        ("currency=XYZ", "currency[0]", "invalid_currency"),
+        ("start_year=1899", "start_year[0]", "out_of_range"),
+        ("start_year=２０２７", "start_year[0]", "out_of_range"),
         ("region=999", "region[0]", "invalid_region"),
         ("updated_since=yesterday", "updated_since", "invalid_datetime"),
         ("cursor=abc", "cursor", "invalid_cursor"),

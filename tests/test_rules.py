@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import json
 
 import pytest
 from hypothesis import given
@@ -13,6 +14,7 @@ from hypothesis import strategies as st
 
 from registry import rules
 from registry.rules import checks
+from registry.rules import names as rules_names
 from registry.rules import ruleset as rules_ruleset
 
 
@@ -175,8 +177,210 @@ def test_undersea_cable(ruleset):
 def test_maritime_data(ruleset):
     hit = flags(ruleset, maritime_activities=["bathymetry"])["MARITIME_DATA"]
     assert hit.pillar == "maritime" and "'bathymetry'" in hit.rationale
+    assert hit.reason == {
+        "key": "maritime_data",
+        "activities": ["bathymetry"],
+        "sampled": [],
+        "at_sea": None,
+    }
     assert "MARITIME_DATA" in flags(ruleset, maritime_activities=["offshore_wind"])
     assert "MARITIME_DATA" not in flags(ruleset, maritime_activities=["port_construction"])
+
+
+# ---- water-quality sampling is ocean data only for work at sea (issue 12 item 3)
+
+SEWAGE_WORKS = [
+    # the demo's own sewerage projects, which went to the queue as MARITIME_DATA before
+    {"title": "Pokhara Sewerage Network Extension"},
+    {
+        "title": "Cebu Wastewater Treatment Plant Construction",
+        "description": "A wastewater treatment plant and trunk sewers in Cebu, the Philippines.",
+    },
+    # other spellings and phrasings
+    {"title": "Sewage Treatment Plant Rehabilitation"},
+    {"title": "Municipal waste water works", "locations": [{"name": "Kandy"}]},
+    {"title": "Town sewers", "description": "Effluent testing at the works outlet."},
+    {"title": "下水処理場の建設", "description": "汚水処理の水質検査を行う。"},
+    # coastal words do not make a sewage works maritime; nor does a company's name
+    {
+        "title": "Poti Sewerage Network Extension",
+        "description": "Works by Nippon Coastal Consultants Co., Ltd. are under way.",
+    },
+    {"title": "Coastal town wastewater treatment", "tags": ["coastal"]},
+    {"title": "沿岸都市の下水道整備"},
+    # inland water with no word of the sea
+    {"title": "Lake Victoria water quality monitoring", "tags": ["freshwater"]},
+    {"title": "River basin water supply", "description": "Sampling of river water quality."},
+    {"title": "Seattle water works"},  # "Seattle" holds the letters of "sea", not the word
+]
+
+AT_SEA = [
+    ({"title": "Marine water quality monitoring offshore"}, "offshore", "offshore", "title"),
+    ({"title": "Offshore water sampling"}, "offshore", "offshore", "title"),
+    ({"title": "Seawater Desalination Plant"}, "coastal", "seawater", "title"),
+    (
+        {"title": "Desalination", "description": "With marine intake and brine outfall."},
+        "coastal",
+        "marine",
+        "description",
+    ),
+    (
+        {"title": "Reef health survey", "locations": [{"name": "Outer reef"}]},
+        "coastal",
+        "reef",
+        "title",
+    ),
+    ({"title": "Water monitoring", "tags": ["ocean-data"]}, "offshore", "ocean", "tag"),
+    ({"title": "EEZ baseline study"}, "offshore", "EEZ", "title"),
+    ({"title": "沖合の水質調査"}, "offshore", "沖合", "title"),
+    (
+        {"title": "水質調査", "description": "洋上風力発電所の周辺海域で採水する。"},
+        "offshore",
+        "洋上",
+        "description",
+    ),
+    ({"title": "沿岸海域の水質モニタリング"}, "coastal", "沿岸", "title"),
+    ({"title": "海水淡水化施設"}, "coastal", "海水", "title"),
+    # offshore work is at sea even when the project also treats sewage
+    (
+        {"title": "Sewage outfall monitoring", "description": "Sampling offshore of the outfall."},
+        "offshore",
+        "offshore",
+        "description",
+    ),
+]
+
+
+def sampled(ruleset, **fields) -> dict[str, rules.Flag]:
+    fields.setdefault("maritime_activities", ["water_quality_sampling"])
+    return flags(ruleset, **fields)
+
+
+@pytest.mark.parametrize("text", SEWAGE_WORKS, ids=lambda t: t["title"])
+def test_water_quality_sampling_at_a_sewage_works_is_not_maritime_data(ruleset, text):
+    assert "MARITIME_DATA" not in sampled(ruleset, **text)
+
+
+@pytest.mark.parametrize(("text", "basis", "term", "field"), AT_SEA, ids=lambda v: str(v)[:40])
+def test_water_quality_sampling_at_sea_is_maritime_data(ruleset, text, basis, term, field):
+    hit = sampled(ruleset, **text)["MARITIME_DATA"]
+    assert hit.severity == "high"
+    assert hit.reason["sampled"] == ["water_quality_sampling"]
+    assert hit.reason["at_sea"] == {"basis": basis, "field": field, "term": term}
+    assert f"{field} says '{term}'" in hit.rationale
+
+
+@pytest.mark.parametrize(
+    "activity",
+    ["seabed_survey", "bathymetry", "geological_survey", "offshore_wind", "undersea_cable_laying"],
+)
+def test_water_quality_sampling_with_work_at_sea_is_maritime_data(ruleset, activity):
+    hit = sampled(
+        ruleset, maritime_activities=["water_quality_sampling", activity], title="Sewerage"
+    )["MARITIME_DATA"]
+    assert hit.reason["at_sea"] == {"basis": "activity", "activities": [activity]}
+    assert "water_quality_sampling" in hit.rationale
+
+
+def test_water_quality_sampling_with_only_shore_works_is_not_maritime_data(ruleset):
+    for activity in ("port_construction", "dredging"):
+        both = ["water_quality_sampling", activity]
+        assert "MARITIME_DATA" not in sampled(ruleset, maritime_activities=both)
+
+
+def test_terms_match_whole_words_not_letters():
+    matcher = rules_names.TermMatcher(["sea", "coast", "沿岸"])
+    assert matcher.find("Black Sea port") == "sea"
+    assert matcher.find("SEA,") == "sea"
+    assert matcher.find("Seattle research") is None  # not a word "sea"
+    assert matcher.find("Gold Coast") == "coast"
+    assert matcher.find("coastal") is None  # a different word, listed on its own
+    assert matcher.find("沿岸部の調査") == "沿岸"
+    assert matcher.find("") is None
+
+
+def test_only_information_flags_may_be_hidden():
+    assert rules.information_flags() == {"CRITICAL_INFRASTRUCTURE"}
+    files = seed_files_copy()
+    files["rules"]["rules"][3]["visible_by_default"] = False  # MARITIME_DATA, high
+    with pytest.raises(rules.RulesetError, match="MARITIME_DATA is hidden by default"):
+        rules.load_ruleset(files=files)
+
+
+def test_critical_infrastructure_is_information_and_never_needs_review(ruleset):
+    hit = flags(ruleset, sectors=[{"code": "22020"}, {"code": "21040"}])["CRITICAL_INFRASTRUCTURE"]
+    assert hit.severity == "info" and not rules.needs_review([hit])
+    assert ruleset.rules["CRITICAL_INFRASTRUCTURE"].visible_by_default is False
+    assert hit.reason == {
+        "key": "critical_infrastructure",
+        "sectors": [
+            {"code": "21040", "group": "ports"},
+            {"code": "22020", "group": "telecoms_ict"},
+        ],
+    }
+    described = {r["code"]: r for r in ruleset.describe()["rules"]}
+    assert described["CRITICAL_INFRASTRUCTURE"]["visible_by_default"] is False
+    assert described["MARITIME_DATA"]["visible_by_default"] is True
+
+
+def test_every_flag_carries_a_reason_with_its_key(ruleset):
+    """Each rule's finding says why as data as well as in text."""
+    busy = record(
+        sectors=[{"code": "22020"}, {"code": "23630"}],
+        participants=[
+            supplier("Huawei Technologies Co., Ltd."),
+            {"name": "Sino State Grid", "role": "investor", "country": "CN", "state_owned": True},
+        ],
+        technologies=[
+            {"category": "surveillance_camera", "vendor": "Hikvision"},
+            {"category": "undersea_cable"},
+            {"category": "quantum"},
+        ],
+        maritime_activities=["bathymetry"],
+        export_control_categories=["5P2"],
+    )
+    found = {f.code: f for f in rules.screen(busy, ruleset)}
+    bare = {f.code: f for f in rules.screen(record(sectors=[{"code": "23630"}]), ruleset)}
+    found["INCOMPLETE_DISCLOSURE"] = bare["INCOMPLETE_DISCLOSURE"]
+    keys = {code: f.reason["key"] for code, f in found.items()}
+    assert keys == {
+        "HIGH_RISK_VENDOR": "vendor_match",
+        "TELECOM_CORE": "telecom_core",
+        "UNDERSEA_CABLE": "undersea_cable",
+        "MARITIME_DATA": "maritime_data",
+        "DUAL_USE": "dual_use",
+        "FOREIGN_STATE_INVESTOR": "foreign_state",
+        "SURVEILLANCE": "surveillance",
+        "CRITICAL_INFRASTRUCTURE": "critical_infrastructure",
+        "INCOMPLETE_DISCLOSURE": "incomplete_disclosure",
+    }
+    vendor = found["HIGH_RISK_VENDOR"].reason["matches"][0]
+    assert vendor["field"] == "participant" and vendor["position"] == 1
+    assert vendor["name"] == "Huawei Technologies Co., Ltd."
+    assert vendor["vendor"] == "Huawei Technologies"
+    assert vendor["list"] == found["HIGH_RISK_VENDOR"].source
+    state = found["FOREIGN_STATE_INVESTOR"].reason["participants"][0]
+    assert state["country"] == "CN" and state["country_of_concern"] is True
+    assert found["DUAL_USE"].reason["raised_by"] == ["5P2"]
+    assert found["TELECOM_CORE"].reason["supplied_by"][0]["vendor"] == "Huawei Technologies"
+    # reasons are JSON documents
+    for flag in found.values():
+        assert json.loads(json.dumps(flag.reason)) == flag.reason
+
+
+def test_the_legend_covers_every_flag_in_both_languages():
+    legend = rules.flag_legend()
+    assert list(legend["flags"]) == toml_codes()
+    for code, entry in legend["flags"].items():
+        for language in ("en", "ja"):
+            assert entry["meaning"][language].strip(), (code, language)
+            assert entry["reviewer_checks"][language], (code, language)
+        assert len(entry["reviewer_checks"]["en"]) == len(entry["reviewer_checks"]["ja"]), code
+    pillars = rules_ruleset.seed_files()["rules"]["pillars"]
+    assert {k: v["en"] for k, v in legend["pillars"].items()} == {
+        k: v["description"] for k, v in pillars.items()
+    }
+    assert all(legend["pillars"][k]["ja"] for k in pillars)
 
 
 def test_dual_use_severity_by_category(ruleset):
@@ -372,6 +576,7 @@ def test_a_new_rule_is_one_function_and_one_toml_entry(registry, ruleset):
         "rationale": "Dredging: maritime_activities 'dredging'.",
         "source": extended.rules_source,
         "ruleset_version": extended.version,
+        "reason": None,
     }
     assert "DREDGING" not in {
         f.code for f in rules.screen(record(maritime_activities=["bathymetry"]), extended)
@@ -400,6 +605,7 @@ def test_a_flag_is_a_plain_frozen_dataclass(ruleset):
         "rationale",
         "source",
         "ruleset_version",
+        "reason",
     ]
     assert not hasattr(flag, "as_dict")
     with pytest.raises(dataclasses.FrozenInstanceError):

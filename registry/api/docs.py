@@ -348,6 +348,13 @@ def _country(field) -> dict:
     }
 
 
+def _currency(field) -> dict:
+    # As for countries: a query parameter lists the codes, a body gives the shape.
+    if _in_query(field):
+        return {"enum": sorted(c.alpha_3 for c in pycountry.currencies)}
+    return {"pattern": "^[A-Za-z]{3}$"}
+
+
 def _sector(field) -> dict:
     return {
         "pattern": "^[0-9]{5}$",
@@ -360,7 +367,7 @@ FIELD_TYPES = {
     f.Text: ("string", None, _text),
     f.Choice: ("string", None, lambda fld: {"enum": list(reference.vocabulary(fld.vocabulary))}),
     f.CountryCode: ("string", None, _country),
-    f.CurrencyCode: ("string", None, lambda fld: {"pattern": "^[A-Za-z]{3}$"}),
+    f.CurrencyCode: ("string", None, _currency),
     f.SectorCode: ("string", None, _sector),
     f.Number: (
         "string",
@@ -382,7 +389,7 @@ FIELD_TYPES = {
     ),
     q.Sort: ("string", None, lambda fld: {"enum": _sorts()}),
     q.Timestamp: ("string", "date-time", None),
-    q.Limit: ("integer", None, lambda fld: {"minimum": 1, "maximum": fld.maximum}),
+    q.Limit: ("integer", None, lambda fld: {"minimum": fld.minimum, "maximum": fld.maximum}),
     q.Flag: ("string", None, _flag),
     GroupBy: ("array", None, _group_by),
     CurrencyTarget: (

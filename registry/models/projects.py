@@ -141,6 +141,9 @@ class ProjectFlag(db.Model):
     rationale: Mapped[str] = mapped_column(Text)
     source: Mapped[str] = mapped_column(Text)
     ruleset_version: Mapped[str] = mapped_column(String(100))
+    # The rationale as data ({"key": …, parameters}), put in words by the pages in their
+    # language (registry/web/flags.py); None on rows screened before reasons were stored.
+    reason: Mapped[dict | None] = mapped_column(JSONDocument, nullable=True)
 
 
 class ReviewDecision(db.Model):
@@ -173,6 +176,13 @@ class VendorEntry(db.Model):
     source: Mapped[str] = mapped_column(Text)
     added_by: Mapped[str] = mapped_column(String(300))
     added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The normalised name (schemas.vendors.name_key) while the entry is in force, so two
+    # admins cannot add the same vendor at once; NULL once retired.
+    name_key: Mapped[str | None] = mapped_column(String(300), unique=True)
+    # Raised by every edit and retirement: screening's ruleset cache notices the change.
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    # Retired entries stop matching in screening and stay listed, with their history.
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class ProjectVersion(db.Model):

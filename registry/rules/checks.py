@@ -4,15 +4,20 @@ A check is registered for its code with `@check("CODE")`. It reads the record's 
 several rules need, computed once per record), its `Rule` (parameters in `rule.params`) and the
 `Ruleset`, and returns a `Finding` when the rule fires, else None. `screen` makes each finding a
 `Flag` carrying the rule's severity and the rules source unless the finding names its own.
+
+Each finding says why twice: `rationale`, English text for the API, and `reason`, the same
+as data (a `key` and its parameters: codes, names, numbers) that the pages put into words
+in the reader's language (registry/web/flags.py). A new reason key needs its words there.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cache
 
 from registry import reference
-from registry.rules.names import Match, VendorIndex
+from registry.rules.names import Match, TermMatcher, VendorIndex
 from registry.rules.ruleset import SEVERITY_RANK, Finding, Flag, Rule, Ruleset, check
 
 # Participant roles through which a vendor of concern supplies a telecoms core.
@@ -24,9 +29,30 @@ class VendorHit:
     """A participant or technology vendor that matched the vendors-of-concern list."""
 
     item: dict  # the participant or technology
-    path: str  # its field path, e.g. participants[1].name
+    field: str  # "participant" or "technology"
+    index: int  # its place in the record's list, from 0
     name: str
     match: Match
+
+    @property
+    def path(self) -> str:
+        """Its field path, e.g. participants[1].name."""
+        if self.field == "participant":
+            return f"participants[{self.index}].name"
+        return f"technologies[{self.index}].vendor"
+
+    def reason(self) -> dict:
+        """The hit as reason data: which field, the name given, and the vendor it matched."""
+        return {
+            "field": self.field,
+            "position": self.index + 1,
+            "name": self.name,
+            "vendor": self.match.vendor.name,
+            "alias": self.match.alias,
+            "role": self.item.get("role"),
+            "category": self.item.get("category"),
+            "list": self.match.vendor.source,
+        }
 
 
 class Context:
@@ -57,6 +83,23 @@ class Context:
             if t["category"] in categories
         ]
 
+    def technology_categories(self, categories: list[str]) -> list[str]:
+        """The categories of `categories` the record's technologies are in, once each."""
+        return list(
+            dict.fromkeys(t["category"] for t in self.technologies if t["category"] in categories)
+        )
+
+    def texts(self) -> list[tuple[str, str]]:
+        """The record's free text, as (field, text): title, description, locations, tags."""
+        record = self.record
+        found = [
+            ("title", record.get("title") or ""),
+            ("description", record.get("description") or ""),
+        ]
+        found += [("location", loc.get("name") or "") for loc in record.get("locations") or []]
+        found += [("tag", tag) for tag in record.get("tags") or []]
+        return [(name, text) for name, text in found if isinstance(text, str) and text]
+
 
 def _vendor_matches(context: Context, vendors: VendorIndex) -> list[VendorHit]:
     """Participants, then technology vendors, whose names match a vendor of concern."""
@@ -64,11 +107,11 @@ def _vendor_matches(context: Context, vendors: VendorIndex) -> list[VendorHit]:
     for i, p in enumerate(context.participants):
         match = vendors.match(p.get("name") or "")
         if match:
-            found.append(VendorHit(p, f"participants[{i}].name", p["name"], match))
+            found.append(VendorHit(p, "participant", i, p["name"], match))
     for i, t in enumerate(context.technologies):
         match = vendors.match(t.get("vendor") or "")
         if match:
-            found.append(VendorHit(t, f"technologies[{i}].vendor", t["vendor"], match))
+            found.append(VendorHit(t, "technology", i, t["vendor"], match))
     return found
 
 
@@ -95,6 +138,7 @@ def screen(record: dict, ruleset: Ruleset) -> list[Flag]:
                     finding.rationale,
                     finding.source or ruleset.rules_source,
                     ruleset.version,
+                    finding.reason,
                 )
             )
     flags.sort(key=lambda f: -SEVERITY_RANK[f.severity])
@@ -118,6 +162,7 @@ def high_risk_vendor(context: Context, rule: Rule, ruleset: Ruleset) -> Finding 
         )
         + ".",
         source=_sources(hits),
+        reason={"key": "vendor_match", "matches": [h.reason() for h in hits]},
     )
 
 
@@ -143,7 +188,13 @@ def telecom_core(context: Context, rule: Rule, ruleset: Ruleset) -> Finding | No
             + ", ".join(f"{h.match.vendor.name} ({h.path})" for h in supplied)
             + "."
         )
-    return Finding(text, severity="critical" if supplied else None)
+    reason = {
+        "key": "telecom_core",
+        "technologies": context.technology_categories(categories),
+        "sectors": [code for code in context.sector_groups if code in rule.params["sectors"]],
+        "supplied_by": [h.reason() for h in supplied],
+    }
+    return Finding(text, severity="critical" if supplied else None, reason=reason)
 
 
 @check("UNDERSEA_CABLE")
@@ -154,19 +205,76 @@ def undersea_cable(context: Context, rule: Rule, ruleset: Ruleset) -> Finding | 
     reasons += [f"maritime_activities {_quote(a)}" for a in context.maritime if a in activities]
     if not reasons:
         return None
-    return Finding("Undersea cable: " + ", ".join(reasons) + ".")
+    reason = {
+        "key": "undersea_cable",
+        "technologies": context.technology_categories(rule.params["technology_categories"]),
+        "activities": [a for a in context.maritime if a in activities],
+    }
+    return Finding("Undersea cable: " + ", ".join(reasons) + ".", reason=reason)
+
+
+@cache
+def _terms(terms: tuple[str, ...]) -> TermMatcher:
+    return TermMatcher(terms)
+
+
+def _at_sea(context: Context, rule: Rule) -> dict | None:
+    """Why the record's work is at sea, as reason data, or None: another activity at sea,
+    an offshore term, or a coastal term in a record that names no sewage treatment."""
+    params = rule.params
+    with_activities = [a for a in context.maritime if a in params["at_sea_activities"]]
+    if with_activities:
+        return {"basis": "activity", "activities": with_activities}
+    texts = context.texts()
+    for basis, terms in (
+        ("offshore", params["offshore_terms"]),
+        ("coastal", params["coastal_terms"]),
+    ):
+        matcher = _terms(tuple(terms))
+        for field, text in texts:
+            term = matcher.find(text)
+            if term is None:
+                continue
+            if basis == "coastal":
+                treatment = _terms(tuple(params["treatment_terms"]))
+                if any(treatment.find(other) for _, other in texts):
+                    return None
+            return {"basis": basis, "field": field, "term": term}
+    return None
+
+
+def _maritime_text(counted: list[str], sampled: list[str], at_sea: dict | None) -> str:
+    """The rationale of MARITIME_DATA: the activities counted, and why sampling was at sea."""
+    text = "Seabed or ocean data collected: maritime_activities " + ", ".join(
+        _quote(a) for a in counted
+    )
+    if at_sea is not None:
+        why = (
+            "with maritime_activities " + ", ".join(_quote(a) for a in at_sea["activities"])
+            if at_sea["basis"] == "activity"
+            else f"{at_sea['field']} says {_quote(at_sea['term'])}"
+        )
+        text += f" ({', '.join(sampled)} counts as work at sea: {why})"
+    return text
 
 
 @check("MARITIME_DATA")
 def maritime_data(context: Context, rule: Rule, ruleset: Ruleset) -> Finding | None:
-    """Seabed or ocean data collected."""
-    activities = rule.params["maritime_activities"]
-    reasons = [_quote(a) for a in context.maritime if a in activities]
-    if not reasons:
+    """Seabed or ocean data collected; water-quality sampling only for work at sea."""
+    activities = [a for a in context.maritime if a in rule.params["maritime_activities"]]
+    sampled = [a for a in context.maritime if a in rule.params["at_sea_only"]]
+    at_sea = _at_sea(context, rule) if sampled else None
+    counted = [a for a in context.maritime if a in activities or (at_sea and a in sampled)]
+    if not counted:
         return None
-    return Finding(
-        "Seabed or ocean data collected: maritime_activities " + ", ".join(reasons) + "."
-    )
+    text = _maritime_text(counted, sampled, at_sea)
+    reason = {
+        "key": "maritime_data",
+        "activities": activities,
+        "sampled": sampled if at_sea else [],
+        "at_sea": at_sea,
+    }
+    return Finding(text + ".", reason=reason)
 
 
 @check("DUAL_USE")
@@ -177,31 +285,51 @@ def dual_use(context: Context, rule: Rule, ruleset: Ruleset) -> Finding | None:
     if not reasons:
         return None
     high = [c for c in context.categories if c in rule.params["high_categories"]]
+    reason = {
+        "key": "dual_use",
+        "categories": list(context.categories),
+        "technologies": context.technology_categories(rule.params["technology_categories"]),
+        "raised_by": high,
+    }
     return Finding(
         "Dual-use technology: "
         + ", ".join(reasons)
         + "."
         + (f" Categories {', '.join(high)} raise the severity." if high else ""),
         severity=rule.params["high_categories_severity"] if high else None,
+        reason=reason,
     )
 
 
-def _foreign_state_reason(i: int, participant: dict, ruleset: Ruleset) -> str | None:
-    """Why a foreign state-owned participant is of concern: its country, its stake, or both."""
+def _foreign_state_reason(i: int, participant: dict, ruleset: Ruleset) -> tuple[str, dict] | None:
+    """Why a foreign state-owned participant is of concern (its country, its stake, or both),
+    as rationale text and as reason data."""
     country = participant.get("country")
     stake = participant.get("stake_percentage")
     stake = Decimal(str(stake)) if stake is not None else None
+    of_concern = country in ruleset.countries_of_concern
+    over = stake is not None and stake >= ruleset.stake_threshold
     why = []
-    if country in ruleset.countries_of_concern:
+    if of_concern:
         why.append(f"from {country}, a country of concern")
-    if stake is not None and stake >= ruleset.stake_threshold:
+    if over:
         why.append(f"holding {stake}% (threshold {ruleset.stake_threshold}%)")
     if not why:
         return None
-    return (
+    text = (
         f"participants[{i}] {_quote(participant['name'])}, "
         f"state-owned {participant['role']} " + " and ".join(why)
     )
+    data = {
+        "position": i + 1,
+        "name": participant["name"],
+        "role": participant["role"],
+        "country": country,
+        "country_of_concern": of_concern,
+        "stake": str(stake) if over else None,
+        "threshold": str(ruleset.stake_threshold),
+    }
+    return text, data
 
 
 @check("FOREIGN_STATE_INVESTOR")
@@ -222,8 +350,13 @@ def foreign_state_investor(context: Context, rule: Rule, ruleset: Ruleset) -> Fi
     if not reasons:
         return None
     return Finding(
-        "; ".join(reasons) + f", in core sector {', '.join(core)}.",
+        "; ".join(text for text, _ in reasons) + f", in core sector {', '.join(core)}.",
         source=ruleset.countries_source,
+        reason={
+            "key": "foreign_state",
+            "participants": [data for _, data in reasons],
+            "sectors": list(core),
+        },
     )
 
 
@@ -239,6 +372,7 @@ def surveillance(context: Context, rule: Rule, ruleset: Ruleset) -> Finding | No
         + ", ".join(f"{h.path} {_quote(h.name)} ({h.match.vendor.name})" for h in cameras)
         + ".",
         source=_sources(cameras),
+        reason={"key": "surveillance", "cameras": [h.reason() for h in cameras]},
     )
 
 
@@ -250,7 +384,11 @@ def critical_infrastructure(context: Context, rule: Rule, ruleset: Ruleset) -> F
         return None
     groups = context.sector_groups
     return Finding(
-        "Core-sector project: " + ", ".join(f"sector {c} ({groups[c]})" for c in core) + "."
+        "Core-sector project: " + ", ".join(f"sector {c} ({groups[c]})" for c in core) + ".",
+        reason={
+            "key": "critical_infrastructure",
+            "sectors": [{"code": c, "group": groups[c]} for c in core],
+        },
     )
 
 
@@ -266,5 +404,6 @@ def incomplete_disclosure(context: Context, rule: Rule, ruleset: Ruleset) -> Fin
         return None
     return Finding(
         f"Sector {', '.join(exposed)} project names no technology "
-        "vendor and no contractor or supplier among its participants."
+        "vendor and no contractor or supplier among its participants.",
+        reason={"key": "incomplete_disclosure", "sectors": exposed},
     )

@@ -1,4 +1,5 @@
-"""Company-name normalisation and whole-word matching against the vendors-of-concern list.
+"""Company-name normalisation and whole-word matching against the vendors-of-concern list,
+and the same whole-word matching of rule terms in free text (`TermMatcher`).
 
 "HUAWEI TECHNOLOGIES CO., LTD" and "Huawei" normalise to the same words; a company
 whose name merely contains the same letters ("Zteam Engineering") does not match
@@ -105,4 +106,36 @@ class VendorIndex:
             for alias_text, match in self._unspaced:
                 if alias_text in compact:
                     return match
+        return None
+
+
+class TermMatcher:
+    """Finds the first of some terms in free text: whole words (and word sequences) after
+    folding case, accents and punctuation, so "Offshore" and "off-shore" differ but
+    "OFFSHORE," matches "offshore"; terms in unspaced scripts (Japanese) match as text."""
+
+    def __init__(self, terms: Iterable[str]):
+        self.terms = tuple(terms)
+        self._spaced: list[tuple[tuple[str, ...], str]] = []
+        self._unspaced: list[tuple[str, str]] = []
+        for term in self.terms:
+            if _UNSPACED.search(term):
+                self._unspaced.append((_fold(term).replace(" ", ""), term))
+            elif _fold(term).split():
+                self._spaced.append((tuple(_fold(term).split()), term))
+
+    def find(self, text: str) -> str | None:
+        """The first term (in list order) that `text` contains, or None."""
+        if not text:
+            return None
+        words = _fold(text).split()
+        for term_words, term in self._spaced:
+            size = len(term_words)
+            if any(tuple(words[i : i + size]) == term_words for i in range(len(words))):
+                return term
+        if self._unspaced and _UNSPACED.search(text):
+            compact = "".join(words)
+            for term_text, term in self._unspaced:
+                if term_text in compact:
+                    return term
         return None

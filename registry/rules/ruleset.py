@@ -4,6 +4,10 @@
 add, the countries of concern, the legal-form words) and binds each rule to the function
 registered for its code with `@check`. A rule without a function, or a function without a rule,
 is refused when the ruleset loads, not discovered when a record is screened.
+
+`flag_legend` reads seed/screening/legend.toml: what each flag means and what a reviewer
+checks, in every interface language; `information_flags` names the flags that are shown
+only when asked for.
 """
 
 from __future__ import annotations
@@ -23,7 +27,8 @@ from registry.rules.names import Normaliser, Vendor, VendorIndex
 SCREENING_DIR = reference.SEED_DIR / "screening"
 SEVERITY_RANK = {"info": 1, "medium": 2, "high": 3, "critical": 4}
 REVIEWABLE = ("medium", "high", "critical")  # flags above info need a reviewer
-_RULE_KEYS = ("code", "severity", "pillar", "description")  # the rest are parameters
+_RULE_KEYS = ("code", "severity", "pillar", "description", "visible_by_default")  # the rest
+# are parameters
 
 
 class RulesetError(ValueError):
@@ -37,6 +42,8 @@ class Rule:
     pillar: str
     description: str
     params: dict = field(hash=False, compare=False)
+    # False: information only, shown in lists and badges only when asked for.
+    visible_by_default: bool = True
 
 
 @dataclass(frozen=True)
@@ -47,15 +54,22 @@ class Flag:
     rationale: str
     source: str
     ruleset_version: str
+    # Why, as data: {"key": …, parameters}; pages put it in words in their language.
+    # None on flags stored before reasons were (their rationale text stands).
+    reason: dict | None = None
 
 
 @dataclass(frozen=True)
 class Finding:
-    """What a check returns when its rule fires; None means the rule's own severity or source."""
+    """What a check returns when its rule fires; None means the rule's own severity or source.
+
+    `rationale` is the English text the API returns; `reason` the same as data, a `key`
+    naming how to say it and its parameters (codes, names, numbers as JSON values)."""
 
     rationale: str
     severity: str | None = None
     source: str | None = None
+    reason: dict | None = None
 
 
 @dataclass(frozen=True)
@@ -114,6 +128,7 @@ class Ruleset:
                     "severity": r.severity,
                     "pillar": r.pillar,
                     "description": r.description,
+                    "visible_by_default": r.visible_by_default,
                 }
                 for r in self.rules.values()
             ],
@@ -146,13 +161,37 @@ def _normaliser(suffixes: tuple[str, ...]) -> Normaliser:
     return Normaliser.from_list(suffixes)
 
 
+# The source of flags that come from the rules themselves rather than from a list.
+RULES_SOURCE = "Registry screening rules {version} (seed/screening/rules.toml)"
+
+
 def _citation(source: dict) -> str:
     return f"{source['title']} ({source['publisher']}, as of {source['as_of']})"
 
 
+@cache
+def source_citations() -> dict[str, dict]:
+    """Each listed source's citation text (as flags store it) → its entry in vendors.toml or
+    countries_of_concern.toml (id, title, publisher, as_of), so pages can cite it anew."""
+    files = seed_files()
+    return {
+        _citation(source): source
+        for source in [*files["vendors"]["sources"], *files["countries"]["sources"]]
+    }
+
+
 def _rule(entry: dict) -> Rule:
     params = {k: v for k, v in entry.items() if k not in _RULE_KEYS}
-    return Rule(entry["code"], entry["severity"], entry["pillar"], entry["description"], params)
+    visible = entry.get("visible_by_default", True)
+    if not visible and entry["severity"] != "info":
+        raise RulesetError(
+            f"Screening rule {entry['code']} is hidden by default (visible_by_default = false) "
+            f"but has severity {entry['severity']}: only info flags may be hidden, since a "
+            "hidden flag must never send a project to review."
+        )
+    return Rule(
+        entry["code"], entry["severity"], entry["pillar"], entry["description"], params, visible
+    )
 
 
 def _bind_checks(codes: list[str]) -> dict[str, Check]:
@@ -249,7 +288,7 @@ def load_ruleset(
         countries_of_concern=frozenset(countries_file["countries"]),
         stake_threshold=Decimal(str(countries_file["core_sector_stake_threshold"])),
         sources=[*vendors_file["sources"], *countries_file["sources"]],
-        rules_source=f"Registry screening rules {rules_version} (seed/screening/rules.toml)",
+        rules_source=RULES_SOURCE.format(version=rules_version),
         countries_source=_citation(countries_file["sources"][0]),
         checks=checks,
     )
@@ -258,3 +297,46 @@ def load_ruleset(
 def needs_review(flags: Iterable[Flag | dict]) -> bool:
     """Whether any flag is above info."""
     return any((f.severity if isinstance(f, Flag) else f["severity"]) in REVIEWABLE for f in flags)
+
+
+@cache
+def information_flags() -> frozenset[str]:
+    """Codes of the rules that are information only (`visible_by_default = false`): lists,
+    facets and badges leave them out unless asked for."""
+    return frozenset(
+        entry["code"]
+        for entry in seed_files()["rules"]["rules"]
+        if not entry.get("visible_by_default", True)
+    )
+
+
+@cache
+def flag_legend() -> dict[str, dict]:
+    """Every flag of rules.toml, in its order, with what the legend says of it:
+    code → {severity, pillar, visible_by_default, meaning, reviewer_checks}, where
+    `meaning` is {language: sentence} and `reviewer_checks` {language: [point, …]}
+    (seed/screening/legend.toml). `pillars` → {pillar: {language: description}}.
+
+    Raises RulesetError when a rule has no legend entry or an entry names no rule."""
+    legend = _toml("legend.toml")
+    entries = seed_files()["rules"]["rules"]
+    codes = [entry["code"] for entry in entries]
+    missing = [code for code in codes if code not in legend["flags"]]
+    extra = [code for code in legend["flags"] if code not in codes]
+    if missing or extra:
+        raise RulesetError(
+            "seed/screening/legend.toml and rules.toml disagree: "
+            f"no legend for {', '.join(missing) or 'none'}; "
+            f"legend without a rule: {', '.join(extra) or 'none'}."
+        )
+    flags = {
+        entry["code"]: {
+            "severity": entry["severity"],
+            "pillar": entry["pillar"],
+            "visible_by_default": entry.get("visible_by_default", True),
+            "meaning": legend["flags"][entry["code"]]["meaning"],
+            "reviewer_checks": legend["flags"][entry["code"]]["reviewer_checks"],
+        }
+        for entry in entries
+    }
+    return {"flags": flags, "pillars": legend["pillars"], "sources": legend.get("sources", {})}

@@ -112,7 +112,7 @@ def _record_conditions(filters: dict) -> list[ColumnElement]:
     conditions = []
     if not filters.get("include_withdrawn"):
         conditions.append(P.withdrawn_at.is_(None))
-    for name in ("status", "instrument"):
+    for name in ("status", "instrument", "currency", "start_year"):
         if filters.get(name):
             conditions.append(P[name].in_(filters[name]))
     if filters.get("reporting_org"):
@@ -337,11 +337,24 @@ def project_count(filters: dict, viewer: Actor) -> int:
     return db.session.scalar(select(func.count(Project.id)).where(*project_filter(filters, viewer)))
 
 
-def project_facets(filters: dict, viewer: Actor) -> dict[str, list[tuple[str, int]]]:
+def hidden_flags(filters: dict, information_flags: bool = False) -> frozenset[str]:
+    """The information-only flag codes (rules.toml `visible_by_default = false`) a list
+    leaves out of its flag facet: none when asked for (`information_flags`, as an argument
+    or a query setting, or a filter on severity info), and never one the filters name."""
+    asked = information_flags or filters.get("information_flags")
+    if asked or "info" in (filters.get("severity") or ()):
+        return frozenset()
+    return rules.information_flags() - set(filters.get("flag") or ())
+
+
+def project_facets(
+    filters: dict, viewer: Actor, *, information_flags: bool = False
+) -> dict[str, list[tuple[str, int]]]:
     """Counts of the matching projects by each facet value, largest first.
 
-    Screening facets only for viewers who may see screening. A project with two
-    countries in one region counts once for that region.
+    Screening facets only for viewers who may see screening; information-only flags only
+    when asked for (`hidden_flags`). A project with two countries in one region counts
+    once for that region.
     """
     matching = select(Project.id).where(*project_filter(filters, viewer)).subquery()
     in_match = Project.id.in_(select(matching.c.id))
@@ -370,7 +383,10 @@ def project_facets(filters: dict, viewer: Actor) -> dict[str, list[tuple[str, in
     if permissions.can_filter_by_security(viewer):
         queries["flag"] = (
             select(ProjectFlag.code, func.count(func.distinct(ProjectFlag.project_id)))
-            .where(ProjectFlag.project_id.in_(select(matching.c.id)))
+            .where(
+                ProjectFlag.project_id.in_(select(matching.c.id)),
+                ProjectFlag.code.not_in(sorted(hidden_flags(filters, information_flags))),
+            )
             .group_by(ProjectFlag.code)
         )
         queries["review_status"] = (

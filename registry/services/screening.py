@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 
 from sqlalchemy import func, select, update
 
-from registry import rules
+from registry import observability, rules
 from registry.database import begin_write
 from registry.extensions import db
 from registry.models import Project, ProjectFlag, ReviewDecision, VendorEntry
@@ -32,16 +32,25 @@ _ruleset_cache: dict[tuple, rules.Ruleset] = {}
 
 
 def active_ruleset() -> rules.Ruleset:
-    """The ruleset from seed/screening/ plus the admins' vendor entries (cached per set)."""
+    """The ruleset from seed/screening/ plus the admins' vendor entries in force (cached
+    per set: an addition, edit or retirement changes the stamp)."""
     stamp = tuple(
-        db.session.execute(select(func.count(VendorEntry.id), func.max(VendorEntry.id))).one()
+        db.session.execute(
+            select(
+                func.count(VendorEntry.id),
+                func.max(VendorEntry.id),
+                func.sum(VendorEntry.revision),
+            )
+        ).one()
     )
     if stamp not in _ruleset_cache:
         extra = [
             rules.ExtraVendor(
                 v.id, v.name, v.country, tuple(v.categories), tuple(v.aliases), v.source
             )
-            for v in db.session.scalars(select(VendorEntry).order_by(VendorEntry.id))
+            for v in db.session.scalars(
+                select(VendorEntry).where(VendorEntry.retired_at.is_(None)).order_by(VendorEntry.id)
+            )
         ]
         _ruleset_cache.clear()
         _ruleset_cache[stamp] = rules.load_ruleset(extra)
@@ -86,7 +95,10 @@ def screen_project(project: Project, record: dict, ruleset: rules.Ruleset) -> st
     before = project.review_status if project.id is not None else "not_required"
     with db.session.no_autoflush:
         status = next_review_status(before, flags, _last_decision_flags(project.id))
+        old_codes = {f.code for f in project.flags} if project.id is not None else set()
         project.flags = [ProjectFlag(**row) for row in flag_rows(flags)]
+    raised = [f.code for f in flags if f.code not in old_codes]
+    observability.flags_raised(len(raised), raised)
     project.ruleset_version = ruleset.version
     if status != before or project.id is None:
         project.review_status, project.review_status_since = status, utcnow()
@@ -112,11 +124,25 @@ def _flag_keys(flags) -> set[tuple[str, str, str]]:
     return {(f.code, f.severity, f.rationale) for f in flags}
 
 
+def _refresh_reasons(project: Project, flags: list[rules.Flag]) -> None:
+    """Store the reasons and sources of unchanged flags in place (rows screened before
+    reasons were kept; a source naming the rules' previous version): no new version, the
+    flags being the same."""
+    for stored, fresh in zip(project.flags, flags, strict=False):
+        if stored.code != fresh.code:
+            continue
+        if stored.reason != fresh.reason:
+            stored.reason = fresh.reason
+        if stored.source != fresh.source:
+            stored.source = fresh.source
+
+
 def _rescreen(project: Project, ruleset: rules.Ruleset, actor: Actor, report: RerunReport):
     """Screen one project again; write a version only if its flags changed."""
     record = project_record(project)
     new = rules.screen(record, ruleset)
     if _flag_keys(project.flags) == _flag_keys(new):
+        _refresh_reasons(project, new)
         return
     before = security_state(project.review_status, project.flags)
     old_codes = {f.code for f in project.flags}

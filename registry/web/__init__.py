@@ -17,7 +17,7 @@ from registry.api import API_BLUEPRINTS
 from registry.extensions import babel, csrf, login_manager
 from registry.names import LANGUAGES
 from registry.services import permissions
-from registry.web import admin, auth, countries, exports, helpers, projects, system  # noqa: F401
+from registry.web import admin, auth, countries, exports, flags, helpers, projects, system  # noqa: F401
 from registry.web.blueprint import bp
 
 CSP = (
