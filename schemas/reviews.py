@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from marshmallow import ValidationError, pre_load
+from marshmallow import ValidationError, fields, pre_load
 
 from schemas.base import StrictSchema
-from schemas.fields import Choice, Problem, Text
+from schemas.fields import Choice, Coded, CountryCode, List, Problem, Text, fail
 from schemas.query import Limit
+
+# The review queue's orders: the worst flag first (then the longest waiting), the longest
+# or the shortest waiting first, or by the first recipient country's name.
+QUEUE_SORTS = ("severity", "oldest", "newest", "country")
+QUEUE_PAGE_SIZE = 25
 
 
 class ReviewDecisionSchema(StrictSchema):
@@ -27,6 +32,30 @@ class ReviewDecisionSchema(StrictSchema):
         return data
 
 
+class QueueSort(Coded, fields.Field):
+    def _deserialize(self, value, attr, data, **kwargs):
+        if value not in QUEUE_SORTS:
+            fail(
+                f"{value!r} is not an order of the review queue; allowed: "
+                f"{', '.join(QUEUE_SORTS)}.",
+                "invalid_sort",
+            )
+        return value
+
+
 class ReviewQueueArgsSchema(StrictSchema):
     status = Choice("review_statuses", load_default="pending")
     limit = Limit(load_default=100, maximum=500)
+
+
+class ReviewQueuePageArgsSchema(ReviewQueueArgsSchema):
+    """The queue as the reviewers' page reads it: an order, the screening filters (a flag
+    of this severity, this flag, this recipient country; repeat for any of several) and a
+    page number (`limit` projects a page)."""
+
+    sort = QueueSort(load_default="severity")
+    severity = List(Choice("severities"))
+    flag = List(Choice("flags"))
+    country = List(CountryCode())
+    page = Limit(load_default=1, maximum=10_000)
+    limit = Limit(load_default=QUEUE_PAGE_SIZE, maximum=200)

@@ -84,11 +84,12 @@ def test_diplomat_search_facets_project_and_languages(page, login, shot):
     assert (page.locator("h1").text_content() or "").strip() == title
     security = page.locator("section.security")
     assert "Security screening" in (security.locator("h2").text_content() or "")
-    codes = [(c or "").strip() for c in security.locator("td code").all_text_contents()]
+    codes = [(c or "").strip() for c in security.locator(".flag-code").all_text_contents()]
     assert codes and all(FLAG_CODE.match(c) for c in codes), codes
-    assert security.locator(".rationale").count() == 0  # diplomats see no rationale
-    headers = [(h or "").strip() for h in security.locator("th").all_text_contents()]
-    assert "Why" not in headers and "Source" not in headers, headers
+    # Diplomats read what each flag means, never why this project raised it.
+    assert security.locator(".flag-why:not(.flag-meaning)").count() == 0
+    assert security.locator(".flag-meaning").count() == len(codes)
+    assert security.locator(".flag-source").count() == 0
     assert page.locator("form.decision").count() == 0
     shot(page, "3-project")
 
@@ -105,9 +106,9 @@ def test_diplomat_search_facets_project_and_languages(page, login, shot):
     page.goto("/countries/VN")
     assert page.locator("html").get_attribute("lang") == "ja"
     assert "ベトナム" in (page.locator("h1").text_content() or "")
-    bars = page.locator("svg.chart rect")
+    bars = page.locator("figure.committed svg rect")
     assert bars.count() >= 1
-    assert int(float(bars.first.get_attribute("width") or 0)) > 0
+    assert float((bars.first.get_attribute("width") or "0").rstrip("%")) > 0
     shot(page, "5-country-ja")
 
     with page.expect_navigation():
@@ -128,7 +129,7 @@ def test_reviewer_records_a_decision(page, login, shot):
     with page.expect_navigation():
         queued.first.click()
     assert (page.locator("h1").text_content() or "").strip() == title
-    rationale = page.locator("td.rationale")
+    rationale = page.locator("section.desk .flag-why")
     assert rationale.count() >= 1
     assert rationale.first.is_visible()
     assert (rationale.first.text_content() or "").strip()
@@ -191,8 +192,9 @@ def test_security_detail_follows_the_role(new_page, login, shot):
     shot(planner, "1-planner-list")
     with planner.expect_navigation():
         first.click()
-    assert "HIGH_RISK_VENDOR" in planner.locator("section.security td code").all_text_contents()
-    assert planner.locator("td.rationale").count() == 0
+    codes = planner.locator("section.security .flag-code").all_text_contents()
+    assert "HIGH_RISK_VENDOR" in [(c or "").strip() for c in codes]
+    assert planner.locator(".flag-why:not(.flag-meaning)").count() == 0
     assert planner.locator("form.decision").count() == 0
     shot(planner, "2-planner-project")
     response = planner.goto("/reviews")
@@ -202,7 +204,7 @@ def test_security_detail_follows_the_role(new_page, login, shot):
     admin = new_page()
     login(admin, "admin")
     admin.goto(href)
-    rationale = admin.locator("td.rationale")
+    rationale = admin.locator("section.desk .flag-why:not(.flag-meaning)")
     assert rationale.count() >= 1 and rationale.first.is_visible()
     assert (rationale.first.text_content() or "").strip()
     shot(admin, "3-admin-project")
