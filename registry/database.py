@@ -119,6 +119,7 @@ UNTRACKED_TABLES = frozenset(
         "sign_in_attempts",
         "data_version",
         "alembic_version",
+        "background_runs",
     }
 )
 _CHANGED = "registry_data_changed"

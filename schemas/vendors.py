@@ -1,7 +1,11 @@
-"""A vendor of concern that an admin adds on top of the lists in seed/screening/."""
+"""A vendor of concern that an admin adds on top of the lists in seed/screening/, the
+reason given for an edit or retirement, and the normalised name that finds duplicates."""
 
 from __future__ import annotations
 
+import re
+
+from registry.rules.names import Normaliser
 from schemas.base import StrictSchema
 from schemas.fields import Choices, CountryCode, List, Text, fail
 
@@ -31,3 +35,41 @@ class VendorEntrySchema(StrictSchema):
     country = CountryCode(allow_none=True, load_default=None)
     categories = Choices("vendor_categories", required=True)
     source = Text(required=True, min_length=1, max_length=500, strip=True)
+
+
+class VendorEditSchema(VendorEntrySchema):
+    """An edit: the whole entry again, and why (kept in the vendor's history)."""
+
+    reason = Text(required=True, min_length=1, max_length=1000, strip=True)
+
+
+class VendorRetireSchema(StrictSchema):
+    reason = Text(required=True, min_length=1, max_length=1000, strip=True)
+
+
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+
+
+def name_key(name: str, normaliser: Normaliser) -> str:
+    """A company name as screening compares it: case, width (NFKC), accents, punctuation,
+    spacing and legal forms ("Co., Ltd.", "Inc.", "株式会社") set aside.
+
+    "HUAWEI TECHNOLOGIES CO., LTD", "Ｈｕａｗｅｉ" and "huawei" give the same key. Legal forms
+    written without a space in Chinese and Japanese ("華為技術有限公司") are stripped as text.
+    """
+    key = " ".join(normaliser.words(name))
+    if _CJK.search(key):
+        key = key.replace(" ", "")
+        cjk_forms = sorted(
+            ("".join(form) for form in normaliser.suffixes if _CJK.search("".join(form))),
+            key=len,
+            reverse=True,
+        )
+        changed = True
+        while changed:
+            changed = False
+            for form in cjk_forms:
+                if len(key) > len(form) and (key.endswith(form) or key.startswith(form)):
+                    key = key[: -len(form)] if key.endswith(form) else key[len(form) :]
+                    changed = True
+    return key

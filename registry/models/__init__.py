@@ -1,6 +1,7 @@
 """SQLAlchemy models; importing this package registers every table on `db.metadata`."""
 
 from registry.models.accounts import USER_ROLES, ApiToken, IdempotencyKey, Organisation, User
+from registry.models.background import BackgroundRun
 from registry.models.projects import (
     Project,
     ProjectCountry,
@@ -13,10 +14,12 @@ from registry.models.projects import (
 from registry.models.reference import RefCountry, RefSector
 from registry.models.sign_ins import SignInAttempt
 from registry.models.state import DataVersion
+from registry.models.vendor_history import VendorChange
 
 __all__ = [
     "USER_ROLES",
     "ApiToken",
+    "BackgroundRun",
     "DataVersion",
     "IdempotencyKey",
     "Organisation",
@@ -30,5 +33,6 @@ __all__ = [
     "ReviewDecision",
     "SignInAttempt",
     "User",
+    "VendorChange",
     "VendorEntry",
 ]
