@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, Response, g, json, render_template, request
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -20,6 +21,7 @@ from werkzeug.http import HTTP_STATUS_CODES
 
 from registry.database import DatabaseUnavailable
 from registry.extensions import db, login_manager
+from registry.page_problems import page_problems
 from registry.services.errors import (
     Conflict,
     NotFound,
@@ -88,6 +90,7 @@ def problem(
     }
     if errors is not None:
         body["errors"] = errors
+    body["request_id"] = g.get("request_id")  # the X-Request-Id (registry/observability.py)
     response = Response(json.dumps(body), status=status, mimetype="application/problem+json")
     for name, value in (headers or {}).items():
         response.headers[name] = value
@@ -116,7 +119,10 @@ def handle_service_error(error: ServiceError):
             headers["Retry-After"] = str(error.retry_after)
         errors = error.errors if isinstance(error, ValidationFailed) else None
         return problem(status, error.detail, slug=slug, errors=errors, headers=headers)
-    return _html(status, error.detail)
+    problems = (
+        page_problems(error.errors, request.values) if isinstance(error, ValidationFailed) else None
+    )
+    return _html(status, _service_detail(error), problems)
 
 
 def handle_http_error(error: HTTPException):
@@ -126,19 +132,75 @@ def handle_http_error(error: HTTPException):
             return Response(UNTRUSTED_HOST, 400, mimetype="text/plain")
         error = SecurityError(UNTRUSTED_HOST)
     if wants_problem_json():
-        errors = _webargs_errors(error) if status == 422 else None
-        detail = error.description or ""
-        if status == 422 and errors:
-            detail = (
-                f"The request has {len(errors)} invalid parameter{'s' if len(errors) != 1 else ''}."
-            )
-        response = problem(status, detail, errors=errors)
-        carried = error.get_response().headers
-        for name in ("Retry-After", "Allow", "WWW-Authenticate"):
-            if carried.get(name):
-                response.headers[name] = carried[name]
-        return response
-    return _html(status, error.description or "")
+        return _http_problem(error, status)
+    # Werkzeug's own descriptions are English; a page's own (abort(422, …)) is in its language.
+    own = error.description and error.description != type(error).description
+    body, status = _html(status, error.description if own else _status_detail(status))
+    return body, status, _carried(error, ("Retry-After", "Allow"))
+
+
+def _carried(error: HTTPException, names: tuple[str, ...]) -> dict[str, str]:
+    """The headers among `names` that the error's own response sets (Retry-After …)."""
+    headers = error.get_response().headers
+    return {name: headers[name] for name in names if headers.get(name)}
+
+
+def _http_problem(error: HTTPException, status: int):
+    errors = _webargs_errors(error) if status == 422 else None
+    detail = error.description or ""
+    if status == 422 and errors:
+        detail = (
+            f"The request has {len(errors)} invalid parameter{'s' if len(errors) != 1 else ''}."
+        )
+    response = problem(status, detail, errors=errors)
+    response.headers.update(_carried(error, ("Retry-After", "Allow", "WWW-Authenticate")))
+    return response
+
+
+def _english() -> bool:
+    return str(get_locale() or "en") == "en"
+
+
+def _status_detail(status: int) -> str:
+    """What an error status means for a person, in the page's language."""
+    details = {
+        400: _("The request could not be understood. Go back and try again."),
+        403: _("Your role does not allow this page or action."),
+        404: _(
+            "There is nothing at this address. The link may be mistyped, or what it named "
+            "has been removed."
+        ),
+        405: _("This address does not take this kind of request."),
+        413: _("What was sent is too large."),
+        414: _("The address is too long."),
+        422: _("Some of what was sent cannot be used; it is listed below."),
+        429: _("Too many attempts in a short time. Wait a few minutes and try again."),
+        431: _("The request's headers are too large."),
+        500: _("Something went wrong on our side; it has been logged. Please try again later."),
+    }
+    return details.get(status, _("Something went wrong. Please try again later."))
+
+
+def _service_detail(error: ServiceError) -> str:
+    """A service's error for a page: its English detail on English pages; on others, the
+    detail said again in the page's language where its code is known, else what the
+    status means."""
+    if _english():
+        return error.detail
+    if error.code == "no_project":
+        return _("There is no project with id %(id)s.", id=error.params.get("id"))
+    if isinstance(error, ValidationFailed):
+        return ngettext(
+            "The request has %(num)d invalid field.",
+            "The request has %(num)d invalid fields.",
+            len(error.errors),
+        )
+    if isinstance(error, VersionMismatch):
+        return _("The record changed in the meantime. Reload the page and make your change again.")
+    if isinstance(error, Conflict):
+        return _("Another request is doing the same just now. Try again in a moment.")
+    status = next(v for k, v in _SERVICE_STATUS.items() if isinstance(error, k))[0]
+    return _status_detail(status)
 
 
 def handle_unexpected(error: Exception):
@@ -146,6 +208,8 @@ def handle_unexpected(error: Exception):
     return handle_http_error(
         InternalServerError(
             "Something went wrong on our side; it has been logged. Please try again later."
+            if wants_problem_json()
+            else _status_detail(500)
         )
     )
 
@@ -209,11 +273,16 @@ def handle_database_error(error: Exception):
         return problem(503, detail, headers={"Retry-After": retry_after})
     # The page is rendered signed out: who is signed in is read from the database.
     g._login_user = login_manager.anonymous_user()
+    if not _english():
+        detail = _(
+            "The database cannot be reached just now; try again in %(seconds)s seconds.",
+            seconds=retry_after,
+        )
     body, status = _html(503, detail)
     return body, status, {"Retry-After": retry_after}
 
 
-def _html(status: int, detail: str):
+def _html(status: int, detail: str, problems: list[dict] | None = None):
     titles = {
         400: _("Bad request"),
         403: _("Not allowed"),
@@ -228,7 +297,11 @@ def _html(status: int, detail: str):
         503: _("Something went wrong"),
     }
     return render_template(
-        "error.html", status=status, title=titles.get(status, _("Error")), detail=detail
+        "error.html",
+        status=status,
+        title=titles.get(status, _("Error")),
+        detail=detail,
+        problems=problems,
     ), status
 
 

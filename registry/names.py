@@ -81,6 +81,11 @@ def subdivision_name(code: str, language: str = "en") -> str:
     return translate("iso3166-2", subdivision.name, language) if subdivision else code
 
 
-def sector_name(code: str) -> str:
-    sector = reference.sectors().get(code)
-    return sector.name if sector else code
+def sector_name(code: str, language: str = "en") -> str:
+    """A DAC purpose code's name (`Telecommunications`, `電気通信`); the code if unknown."""
+    return reference.sector_name(code, language)
+
+
+def sector_category_name(code: str, language: str = "en") -> str:
+    """A DAC 3-digit category's name (`Communications`, `通信`); the code if unknown."""
+    return reference.sector_category_name(code, language)

@@ -189,6 +189,33 @@ def region_names_ja() -> dict[str, str]:
     return {row["code"]: row["name_ja"] for row in _read_csv("m49_ja.csv")}
 
 
+@cache
+def sector_names_ja() -> dict[str, str]:
+    """DAC 5-digit purpose code → Japanese name (seed/reference/sectors_ja.csv)."""
+    return {row["code"]: row["name_ja"] for row in _read_csv("sectors_ja.csv")}
+
+
+@cache
+def sector_category_names_ja() -> dict[str, str]:
+    """DAC 3-digit category code → Japanese name (seed/reference/sector_categories_ja.csv)."""
+    return {row["code"]: row["name_ja"] for row in _read_csv("sector_categories_ja.csv")}
+
+
+def sector_name(code: str, language: str = "en") -> str:
+    """A DAC purpose code's name in English or Japanese; the code itself if unknown."""
+    if language == "ja" and code in sector_names_ja():
+        return sector_names_ja()[code]
+    sector = sectors().get(code)
+    return sector.name if sector else code
+
+
+def sector_category_name(code: str, language: str = "en") -> str:
+    """A DAC 3-digit category's name in English or Japanese; the code itself if unknown."""
+    if language == "ja" and code in sector_category_names_ja():
+        return sector_category_names_ja()[code]
+    return sector_categories().get(code, code)
+
+
 def region_name(code: str, language: str = "en") -> str:
     if language == "ja" and code in region_names_ja():
         return region_names_ja()[code]

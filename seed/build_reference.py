@@ -8,6 +8,9 @@ writes one CSV per list into ``seed/reference/`` beside this script:
 - ``organisation_types.csv``  code,name
 
 Names are the English narratives (the ``<narrative>`` without ``xml:lang``).
+The codelists carry no Japanese: ``sectors_ja.csv`` and ``sector_categories_ja.csv``
+(``code,name_ja``) are translated by hand (see SOURCES.md); after a rebuild the
+script lists every code that has no Japanese name yet and exits with status 1.
 Status is ``active`` unless the item is marked ``status="withdrawn"``. Rows are
 sorted by code and written as UTF-8 with ``\\n`` line endings, so re-running on
 the same input produces byte-identical files.
@@ -129,6 +132,25 @@ def build(source: Path, output: Path) -> dict[str, int]:
     }
 
 
+def missing_japanese(output: Path) -> dict[str, list[str]]:
+    """Codes of the built sector lists that the hand-made Japanese lists do not name."""
+    missing = {}
+    for english, japanese in (
+        ("sectors.csv", "sectors_ja.csv"),
+        ("sector_categories.csv", "sector_categories_ja.csv"),
+    ):
+        with (output / english).open(encoding="utf-8", newline="") as handle:
+            codes = [row["code"] for row in csv.DictReader(handle)]
+        named = set()
+        if (output / japanese).exists():
+            with (output / japanese).open(encoding="utf-8", newline="") as handle:
+                named = {row["code"] for row in csv.DictReader(handle) if row["name_ja"].strip()}
+        gaps = [code for code in codes if code not in named]
+        if gaps:
+            missing[japanese] = gaps
+    return missing
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -145,7 +167,10 @@ def main(argv: list[str] | None = None) -> int:
         ", ".join(f"{name}: {count} rows" for name, count in counts.items())
         + f" (written to {OUTPUT_DIR})"
     )
-    return 0
+    missing = missing_japanese(OUTPUT_DIR)
+    for japanese, codes in missing.items():
+        print(f"{japanese}: no Japanese name for {', '.join(codes)}; add them", file=sys.stderr)
+    return 1 if missing else 0
 
 
 if __name__ == "__main__":

@@ -3,7 +3,8 @@
 * every string marked for translation (`_()`, `ngettext()`, `_l()`) is in messages.pot;
 * every msgid there has a Japanese msgstr (not empty, not fuzzy, placeholders kept);
 * the committed messages.mo is the compiled messages.po;
-* every vocabulary entry has a `ja` name and every M49 region code a Japanese name.
+* every vocabulary entry has a `ja` name, every M49 region code a Japanese name, and every
+  DAC sector and sector category a Japanese name.
 
 When a UI string changes, from the repository root:
     pybabel extract -F babel.cfg -k _l -k lazy_gettext -o registry/translations/messages.pot .
@@ -38,6 +39,7 @@ BABEL_CFG = ROOT / "babel.cfg"
 VOCABULARIES = ROOT / "seed" / "vocabularies.toml"
 M49 = ROOT / "seed" / "reference" / "m49.csv"
 M49_JA = ROOT / "seed" / "reference" / "m49_ja.csv"
+REFERENCE = ROOT / "seed" / "reference"
 
 # The keywords given to `pybabel extract` on top of babel's defaults.
 EXTRA_KEYWORDS = {"_l": None, "lazy_gettext": None}
@@ -197,6 +199,24 @@ def test_every_m49_region_has_a_japanese_name():
     assert [row["code"] for row in rows] == sorted(names), "m49_ja.csv is not sorted by code"
     missing = sorted(code for code in codes if not (names.get(code) or "").strip())
     assert not missing, f"M49 codes without a Japanese name in m49_ja.csv: {missing}"
+
+
+@pytest.mark.parametrize(
+    ("english", "japanese"),
+    [("sectors.csv", "sectors_ja.csv"), ("sector_categories.csv", "sector_categories_ja.csv")],
+)
+def test_every_dac_sector_and_category_has_a_japanese_name(english, japanese):
+    """seed/reference/*_ja.csv: one Japanese name per code of the IATI list, in its order,
+    written in Japanese (no English name copied over)."""
+    with open(REFERENCE / english, newline="", encoding="utf-8") as handle:
+        codes = [row["code"] for row in csv.DictReader(handle)]
+    with open(REFERENCE / japanese, newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        assert reader.fieldnames == ["code", "name_ja"]
+        rows = list(reader)
+    assert [row["code"] for row in rows] == codes, f"{japanese} must list {english}'s codes"
+    untranslated = [row for row in rows if not JAPANESE.search(row["name_ja"])]
+    assert not untranslated, f"{japanese} names not in Japanese: {untranslated}"
 
 
 def test_pages_are_served_in_japanese(client):

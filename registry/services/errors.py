@@ -4,11 +4,14 @@ from __future__ import annotations
 
 
 class ServiceError(Exception):
-    """Base of every error a service raises on purpose."""
+    """Base of every error a service raises on purpose. `detail` is the API's English;
+    `code` and `params`, when given, let a page say the same in its own language."""
 
-    def __init__(self, detail: str):
+    def __init__(self, detail: str, code: str = "", params: dict | None = None):
         super().__init__(detail)
         self.detail = detail
+        self.code = code
+        self.params = params or {}
 
 
 class ValidationFailed(ServiceError):

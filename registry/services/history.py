@@ -3,6 +3,7 @@ field-level diff and why), and reading it back as the viewer may see it."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 from sqlalchemy import select
@@ -20,6 +21,47 @@ SCREENING_ACTIONS = ("review", "rescreen")
 # Their actor as viewers who may not see the full screening read it (an email or a
 # system label is need-to-know).
 HIDDEN_ACTORS = {"review": "a reviewer", "rescreen": "the registry"}
+SYSTEM_PREFIX = "system: "  # Actor.system()'s labels: `system: seed demo`
+
+# The notes the registry writes itself (the API keeps them in English, as stored); pages
+# read them back as (kind, params) and say them in their own language.
+_NOTES = {
+    "review_decision": re.compile(r"Review decision: (?P<status>[a-z ]+)\."),
+    "rescreened": re.compile(r"Re-screened with ruleset (?P<version>\S+)\."),
+}
+
+
+def review_note(status: str) -> str:
+    """The note of a review decision's history entry (`Review decision: objection.`)."""
+    return f"Review decision: {status.replace('_', ' ')}."
+
+
+def rescreen_note(ruleset_version: str) -> str:
+    """The note of a re-screening's history entry."""
+    return f"Re-screened with ruleset {ruleset_version}."
+
+
+def note_parts(note: str) -> tuple[str, dict[str, str]] | None:
+    """A note the registry wrote, as (kind, params): `("review_decision", {"status":
+    "cleared_with_conditions"})`; None for a person's own words."""
+    for kind, pattern in _NOTES.items():
+        found = pattern.fullmatch(note or "")
+        if found:
+            params = found.groupdict()
+            if "status" in params:
+                params["status"] = params["status"].replace(" ", "_")
+            return kind, params
+    return None
+
+
+def actor_parts(actor: str, action: str) -> tuple[str, str]:
+    """Who made a version, as (kind, detail): ("person", email), ("reviewer", ""),
+    ("registry", "") or ("system", task) for the registry's own jobs (`seed demo`)."""
+    if action in HIDDEN_ACTORS and actor == HIDDEN_ACTORS[action]:
+        return ("reviewer" if action == "review" else "registry"), ""
+    if actor.startswith(SYSTEM_PREFIX):
+        return "system", actor.removeprefix(SYSTEM_PREFIX)
+    return "person", actor
 
 
 def diff(old: Mapping | None, new: Mapping, prefix: str = "") -> list[dict]:
@@ -70,7 +112,11 @@ def project_row(project_id: int) -> Project:
     in_range = isinstance(project_id, int) and 0 < project_id <= MAX_ID
     project = db.session.get(Project, project_id) if in_range else None
     if project is None:
-        raise NotFound(f"There is no project with id {project_id}.")
+        raise NotFound(
+            f"There is no project with id {project_id}.",
+            code="no_project",
+            params={"id": project_id},
+        )
     return project
 
 

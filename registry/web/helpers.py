@@ -10,16 +10,14 @@ from urllib.parse import urlencode
 from babel.lists import format_list
 from babel.numbers import format_currency, format_decimal
 from flask import request
-from flask_babel import format_date, get_locale
+from flask_babel import format_date, format_datetime, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
 from registry import names, reference
-from schemas.exports import ProjectExportArgsSchema, SummaryArgsSchema
-from schemas.fields import Choice
-from schemas.fields import List as ListField
-from schemas.query import Flag, ProjectQueryArgsSchema
+from registry.page_problems import FIELD_LABELS, QUERY_FIELDS, page_problem, page_problems
+from registry.services import history
 
 
 def language() -> str:
@@ -35,11 +33,11 @@ def flag_emoji(code: str) -> str:
 
 
 def sector_name(code: str) -> str:
-    return names.sector_name(code)
+    return names.sector_name(code, language())
 
 
 def category_name(code: str) -> str:
-    return reference.sector_categories().get(code, code)
+    return names.sector_category_name(code, language())
 
 
 def region_name(code: str) -> str:
@@ -59,12 +57,31 @@ def number(value) -> str:
 
 
 def date(value) -> str:
-    """A date (or ISO date string) in the reader's language."""
+    """A date (or ISO date string) in the reader's language; “not set” when there is none."""
     if not value:
-        return ""
+        return _("not set")
     if isinstance(value, str):
         value = dt.date.fromisoformat(value[:10])
     return format_date(value, "medium")
+
+
+def date_range(start, end) -> str:
+    """From one date to another (`1 Mar 2022 – 31 Mar 2030`), either or both possibly
+    absent: `from …`, `until …`, or “not set”."""
+    if start and end:
+        return f"{date(start)} – {date(end)}"
+    if start:
+        return _("from %(start)s", start=date(start))
+    if end:
+        return _("until %(end)s", end=date(end))
+    return _("not set")
+
+
+def date_time(value) -> str:
+    """A moment (datetime or ISO text) as a date and time in the reader's language, UTC."""
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    return format_datetime(value, "medium", rebase=False) + " UTC"
 
 
 def subdivision_name(code: str) -> str:
@@ -109,141 +126,157 @@ def vocabulary(name: str) -> tuple[str, ...]:
     return reference.vocabulary(name)
 
 
-# ---- problems in words: a field's label and what to do, in the page's language
+# ---- history in the page's language: who, why and what changed
 
-# The settings a page's address may carry, and the labels the pages give them.
-QUERY_FIELDS = {
-    **SummaryArgsSchema().fields,
-    **ProjectExportArgsSchema().fields,
-    **ProjectQueryArgsSchema().fields,
+# The registry's own jobs (`system: seed demo`), as history names them.
+SYSTEM_TASKS = {
+    "seed demo": _l("loading the demo data"),
+    "screening rerun": _l("re-screening"),
+    "cli add-vendor": _l("adding a vendor"),
+    "rebuild derived": _l("maintenance"),
 }
-PAGE_PARAMETERS = ("lang",)  # the page's own: its language
-FIELD_LABELS = {
-    "country": _l("Country"),
-    "region": _l("Region"),
-    "sector": _l("Sector"),
-    "sector_group": _l("Sector group"),
+CHANGE_LABELS = {
+    "identifier": _l("Identifier"),
+    "title": _l("Title"),
+    "description": _l("Description"),
     "status": _l("Status"),
-    "instrument": _l("Instrument"),
-    "reporting_org": _l("Reporting organisation"),
-    "updated_since": _l("Updated since"),
-    "q": _l("Search"),
-    "include_withdrawn": _l("Include withdrawn projects"),
-    "flagged": _l("Flagged"),
-    "flag": _l("Security flag"),
-    "severity": _l("Severity"),
-    "review_status": _l("Review status"),
-    "sort": _l("Sort by"),
-    "limit": _l("Projects per page"),
-    "cursor": _l("Page"),
-    "explode": _l("One row per"),
-    "excel": _l("For Excel (UTF-8 with BOM)"),
-    "group_by": _l("Group by"),
-    "convert_to": _l("Also convert into"),
-    "rates": _l("Your own rates table"),
+    "recipient_countries": _l("Recipient countries"),
+    "sectors": _l("Sectors"),
+    "dates.planned_start": _l("Planned start"),
+    "dates.planned_end": _l("Planned end"),
+    "dates.actual_start": _l("Actual start"),
+    "dates.actual_end": _l("Actual end"),
+    "finance.amount": _l("Amount"),
+    "finance.currency": _l("Currency"),
+    "finance.instrument": _l("Instrument"),
+    "participants": _l("Participants"),
+    "technologies": _l("Technologies"),
+    "maritime_activities": _l("Maritime activities"),
+    "export_control_categories": _l("Export-control categories"),
+    "locations": _l("Locations"),
+    "tags": _l("Tags"),
+    "security.review_status": _l("Review status"),
+    "security.flags": _l("Security flags"),
+}
+# Changed values that are codes of a vocabulary: shown by their labels.
+CHANGE_VOCABULARIES = {
+    "status": "statuses",
+    "finance.instrument": "instruments",
+    "maritime_activities": "maritime_activities",
+    "export_control_categories": "export_control_categories",
+    "security.review_status": "review_statuses",
 }
 
 
-def _choices(field) -> str:
-    """The labels of what a Choice field (or a list of them) takes, in the page's language."""
-    inner = field.inner if isinstance(field, ListField) else field
-    if not isinstance(inner, Choice):
-        return ""
-    codes = reference.vocabulary(inner.vocabulary)
-    return format_list([label(inner.vocabulary, c) for c in codes], style="or", locale=language())
+def history_actor(entry: dict) -> str:
+    """Who made a version, in the page's language (an e-mail address stays as it is)."""
+    kind, detail = history.actor_parts(entry.get("actor", ""), entry.get("action", ""))
+    if kind == "reviewer":
+        return _("a reviewer")
+    if kind == "registry":
+        return _("the registry")
+    if kind == "system":
+        task = SYSTEM_TASKS.get(detail)
+        return _("the registry (%(task)s)", task=task) if task else _("the registry")
+    return detail
 
 
-def _what_to_do(code: str, field, value: str) -> str | None:
-    """What is wrong and what to do, for the codes a page's settings can get."""
-    advice = {
-        "invalid_country": lambda: _(
-            "“%(value)s” is not an ISO 3166-1 country code. Use a two-letter code such as "
-            "VN (Vietnam) or JP (Japan).",
-            value=value,
-        ),
-        "invalid_region": lambda: _(
-            "“%(value)s” is not a UN M49 region code. Use one such as 142 (Asia) or "
-            "035 (South-eastern Asia).",
-            value=value,
-        ),
-        "invalid_sector": lambda: _(
-            "“%(value)s” is not a DAC sector code. Use a 5-digit purpose code such as 21040 "
-            "or a 3-digit category such as 210.",
-            value=value,
-        ),
-        "invalid_choice": lambda: (
-            _(
-                "“%(value)s” is not one of the choices. Choose from: %(choices)s.",
-                value=value,
-                choices=_choices(field),
-            )
-            if _choices(field)
-            else _("Choose at least one, each once.")
-        ),
-        "invalid_datetime": lambda: _(
-            "“%(value)s” is not a date. Write it as 2026-01-31.", value=value
-        ),
-        "invalid_sort": lambda: _(
-            "“%(value)s” is not a sort order. Choose one from the “Sort by” list.", value=value
-        ),
-        "out_of_range": lambda: _(
-            "“%(value)s” is not a whole number from 1 to %(maximum)d.",
-            value=value,
-            maximum=getattr(field, "maximum", 200),
-        ),
-        "too_long": lambda: _(
-            "This is too long: at most %(maximum)d characters.",
-            maximum=getattr(field, "max_length", 0) or 0,
-        ),
-        "invalid_characters": lambda: _("Remove the control or invisible characters from it."),
-        "invalid_cursor": lambda: _(
-            "This page link is out of date or damaged. Start again from the first page."
-        ),
-        "invalid_currency": lambda: _(
-            "There is no exchange rate for this currency. Choose one from the list, or add "
-            "it to your rates table."
-        ),
-        "invalid_rate": lambda: _("The rate (units_per_usd) must be a number above zero."),
-        "empty": lambda: _("Upload a CSV file whose first line is currency,units_per_usd."),
-        "required": lambda: _("This is required."),
+def history_note(entry: dict) -> str:
+    """Why a version was made: the registry's own notes in the page's language, a
+    person's words as written."""
+    note = entry.get("note") or ""
+    parts = history.note_parts(note)
+    if parts is None or language() == "en":  # the registry's notes are stored in English
+        return note
+    kind, params = parts
+    if kind == "review_decision":
+        return _(
+            "Review decision: %(decision)s.", decision=label("review_statuses", params["status"])
+        )
+    return _("Re-screened with ruleset %(version)s.", version=params["version"])
+
+
+def _flag_text(value: str) -> str:
+    code, _colon, severity = value.partition(":")
+    flag = label("flags", code)
+    return f"{flag} ({label('severities', severity)})" if severity else flag
+
+
+def _named_shares(field: str, value: list) -> list:
+    """Countries and sectors of a change with their names beside (or for) their codes."""
+    if field == "recipient_countries":
+        return [{**v, "code": country_name(v["code"])} for v in value if isinstance(v, dict)]
+    if field == "sectors":
+        return [
+            {**v, "code": f"{v['code']} {sector_name(v['code'])}"}
+            for v in value
+            if isinstance(v, dict)
+        ]
+    return value
+
+
+def _list_value(field: str, value: list) -> str:
+    vocabulary_name = CHANGE_VOCABULARIES.get(field)
+    if field == "security.flags":
+        return format_list([_flag_text(v) for v in value], locale=language())
+    items = [
+        ", ".join(str(x) for x in v.values() if x not in (None, ""))
+        if isinstance(v, dict)
+        else (label(vocabulary_name, v) if vocabulary_name else str(v))
+        for v in _named_shares(field, value)
+    ]
+    return "; ".join(items)
+
+
+def change_value(field: str, value) -> str:
+    """One side of a change, for reading: labels for codes, dates in the page's language,
+    lists as lists; “–” for nothing."""
+    if value is None or value == "" or value == []:
+        return "–"
+    if isinstance(value, list):
+        return _list_value(field, value)
+    vocabulary_name = CHANGE_VOCABULARIES.get(field)
+    if vocabulary_name:
+        return label(vocabulary_name, str(value))
+    if field.startswith("dates."):
+        return date(value)
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {v}" for k, v in value.items())
+    return str(value)
+
+
+def history_change(change: dict) -> dict:
+    """A change of a version for reading: {field (its label), code (the path), old, new}."""
+    field = change.get("field", "")
+    return {
+        "field": str(CHANGE_LABELS.get(field, field)),
+        "code": field,
+        "old": change_value(field, change.get("old")),
+        "new": change_value(field, change.get("new")),
     }
-    if code == "invalid_type" and isinstance(field, Flag):
-        return _("“%(value)s” is neither true nor false. Use true or false.", value=value)
-    if code == "invalid_currency" and field is None:  # a line of an uploaded rates table
-        return _("The currency is not an ISO 4217 code such as USD or JPY.")
-    return advice[code]() if code in advice else None
 
 
-def _submitted(args, name: str, index: str | None) -> str:
-    values = args.getlist(name) if args is not None else []
-    if index is not None and index.isdigit() and int(index) < len(values):
-        return values[int(index)]
-    return ", ".join(values)
+def history_entries(versions: list[dict]) -> list[dict]:
+    """A project's history (services/history.py's entries, as the API gives them) for a
+    page: each with `actor`, `note`, `when` and `changes` told in the page's language, and
+    `action` its label; `version` and `code` (the action) as they are."""
+    return [
+        {
+            "version": v["version"],
+            "code": v["action"],
+            "action": label("history_actions", v["action"]),
+            "actor": history_actor(v),
+            "when": date_time(v["changed_at"]),
+            "note": history_note(v),
+            "changes": [history_change(c) for c in v.get("changes", [])],
+        }
+        for v in versions
+    ]
 
 
-def page_problem(problem: dict, args=None) -> dict:
-    """One problem with a page's request (`{field, code, message}` as the services and the
-    schemas give it) for people: the field's label and what to do, in the page's language.
+# ---- problems in words (registry/page_problems.py: the error pages use them too)
 
-    `field` becomes the label (`Status`, not `status[0]`); `message` says what is wrong
-    with the value sent (from `args`, the request's values) and what to do instead. A
-    problem this does not know keeps the service's message, under the field's label."""
-    path = str(problem.get("field", ""))
-    name, _bracket, rest = path.partition("[")
-    line = name.removeprefix("rates line ")
-    if line != name:
-        label_text = _("Your own rates table, line %(line)s", line=line)
-        name = "rates"
-    else:
-        label_text = str(FIELD_LABELS.get(name, name))
-    field = QUERY_FIELDS.get(name)
-    value = _submitted(args, name, rest.rstrip("]") if rest else None)
-    message = _what_to_do(problem.get("code", ""), field, value) or problem.get("message", "")
-    return {"field": label_text, "message": message, "code": problem.get("code"), "name": name}
-
-
-def page_problems(problems: list[dict], args=None) -> list[dict]:
-    return [page_problem(p, args) for p in problems]
+PAGE_PARAMETERS = ("lang",)  # the page's own: its language
 
 
 def ignored_parameters() -> list[str]:
@@ -265,6 +298,12 @@ HELPERS = {
         "money",
         "number",
         "date",
+        "date_range",
+        "date_time",
+        "history_entries",
+        "history_actor",
+        "history_note",
+        "history_change",
         "subdivision_name",
         "query_with",
         "query_without",
@@ -272,5 +311,8 @@ HELPERS = {
         "language",
         "vocabulary",
         "ignored_parameters",
+        "page_problems",
     )
 }
+
+__all__ = ["FIELD_LABELS", "HELPERS", "QUERY_FIELDS", "page_problem", "page_problems"]
