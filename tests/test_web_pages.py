@@ -10,7 +10,7 @@ import pytest
 
 from registry.access import access_of
 from registry.app import create_app
-from registry.services import accounts, projects
+from registry.services import accounts, background, projects
 from tests.conftest import valid_project
 
 PASSWORD = "correct-horse-battery"
@@ -93,6 +93,8 @@ def test_every_page_needs_sign_in_except_login_and_healthz(app, client):
     assert open_pages == {
         "/login",
         "/healthz",
+        "/readyz",
+        "/favicon.ico",
         "/static/<path:filename>",
         "/api/docs",
         "/api/docs/assets/<path:filename>",
@@ -292,18 +294,70 @@ def test_admin_adds_vendor_and_reruns(as_role, data):
         },
     )
     assert response.status_code == 302
+    # Adding a vendor re-screens in the background; the page shows the run's result.
+    added = background.latest("screening_rerun")
+    assert background.wait(added["id"], timeout=60)["status"] == "done"
+    assert "3 projects screened, 1 changed" in client.get("/admin/vendors").get_data(as_text=True)
+    page = client.get(f"/projects/{data['plain']}").get_data(as_text=True)
+    assert "HIGH_RISK_VENDOR" in page
+    # The admin's own re-run: handed off at once, its page follows it to the end.
     response = client.post(
         "/admin/screening/rerun", data={"csrf_token": _csrf(client, "/admin/vendors")}
     )
+    assert response.status_code in (302, 303)
+    run_id = int(response.headers["Location"].rstrip("/").rsplit("/", 1)[-1])
+    assert run_id != added["id"]
+    assert background.wait(run_id, timeout=60)["status"] == "done"
     html = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "3 projects screened, 1 changed" in html
-    page = client.get(f"/projects/{data['plain']}").get_data(as_text=True)
-    assert "HIGH_RISK_VENDOR" in page
+    assert "3 projects screened, 0 changed" in html
 
 
 def test_healthz(client):
     response = client.get("/healthz")
-    assert response.get_json() == {"status": "ok", "database": "ok"}
+    assert response.get_json() == {"status": "ok"}  # liveness only; /readyz asks the database
+
+
+# ---- favicon, header and print/phone styles
+
+
+FAVICON_LINK = '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">'
+
+
+def test_favicon_ico_leads_to_the_icon(client):
+    """Browsers ask /favicon.ico on pages without an icon link: no 404 in their console."""
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert response.headers["Location"].endswith("/static/favicon.svg")
+
+
+def test_every_page_links_the_favicon_and_it_is_served_without_sign_in(as_role, client):
+    assert FAVICON_LINK in client.get("/login").get_data(as_text=True)
+    with client.get("/static/favicon.svg") as icon:
+        assert icon.status_code == 200
+        assert icon.mimetype == "image/svg+xml"
+        assert icon.get_data(as_text=True).lstrip().startswith("<svg")
+    signed_in = as_role("diplomat")
+    for url in ("/projects", "/countries", "/exports", "/no-such-page"):
+        assert FAVICON_LINK in signed_in.get(url).get_data(as_text=True), url
+
+
+@pytest.mark.parametrize(("lang", "docs"), [("en", ">API docs<"), ("ja", ">API文書<")])
+def test_header_has_a_short_brand_for_phones_and_links_the_api_docs(as_role, lang, docs):
+    page = as_role("admin").get(f"/projects?lang={lang}").get_data(as_text=True)
+    header = page[page.index('<header class="top">') : page.index("</header>")]
+    assert 'href="/api/docs"' in header and docs in header
+    assert 'class="brand-long"' in header and 'class="brand-short"' in header
+
+
+def test_stylesheet_has_print_and_phone_rules(client):
+    with client.get("/static/style.css") as response:
+        css = response.get_data(as_text=True)
+    print_rules = css[css.index("@media print") :]
+    hidden = re.search(r"\n  (header\.top,[^{]*)\{ display: none !important; \}", print_rules)
+    assert hidden and ".skip" in hidden.group(1) and "nav" in hidden.group(1), print_rules[:600]
+    assert ".sev-critical" in print_rules and "border: 3px solid #000" in print_rules
+    assert "table.stack td[data-label]::before" in css
+    assert re.search(r"\.chip \{[^}]*max-width: 100%[^}]*text-overflow: ellipsis", css)
 
 
 def test_nul_in_sign_in_is_a_wrong_password_not_an_error(client, app):
