@@ -5,25 +5,37 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/test
 
-.PHONY: run test test-sqlite test-postgres lint bench install clean
+.PHONY: run reset-demo test test-sqlite test-postgres lint bench install install-run clean
 
-# Install into .venv whenever the requirements change.
-$(BIN)/.installed: requirements.txt requirements-test.txt
+# `make run` installs only what running needs (requirements.txt); `make test` adds the test
+# tools (requirements-test.txt). Each is reinstalled whenever its requirements change.
+$(BIN)/.installed-run: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(BIN)/.installed-test: $(BIN)/.installed-run requirements-test.txt
 	$(BIN)/python -m pip install --quiet -r requirements-test.txt
 	touch $@
 
-install: $(BIN)/.installed
+install-run: $(BIN)/.installed-run
+install: $(BIN)/.installed-test
 
-## make run: install, migrate, load reference and demo data, re-screen, print demo sign-ins, serve on :8000
-run: install
+## make run: install, migrate, load reference and demo data, re-screen, print demo sign-ins
+## (kept across restarts) and the address, serve on :8000
+run: install-run
 	$(FLASK) db upgrade
 	$(FLASK) seed reference
 	$(FLASK) seed demo
 	$(FLASK) screening rerun
 	$(FLASK) accounts demo
+	@echo "Open http://$${REGISTRY_BIND:-127.0.0.1:8000}/ and sign in with an account above (Ctrl-C stops)."
 	$(BIN)/gunicorn --config gunicorn.conf.py wsgi:app
+
+## make reset-demo: new passwords for the demo accounts and a new demo API token
+reset-demo: install-run
+	$(FLASK) accounts demo --reset
 
 ## make test: install, then the whole suite on SQLite and on PostgreSQL
 test: install test-sqlite test-postgres

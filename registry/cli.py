@@ -3,15 +3,20 @@
 
 from __future__ import annotations
 
+import json
+import os
 import sys
+from pathlib import Path
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
+from flask_migrate import upgrade
 
 from registry import reference
 from registry.services import (
     accounts,
+    backups,
     derived,
     idempotency,
     listing,
@@ -27,6 +32,7 @@ seed_cli = AppGroup("seed", help="Load reference, demo or synthetic data.")
 accounts_cli = AppGroup("accounts", help="Create partner ministries and people.")
 tokens_cli = AppGroup("tokens", help="Issue, list and revoke API tokens.")
 DEMO_MINISTRY = "JP-GOV-1"
+backup_cli = AppGroup("backup", help="Back up the database, and restore it from a backup.")
 screening_cli = AppGroup("screening", help="Re-screen projects; manage vendors of concern.")
 
 
@@ -190,17 +196,59 @@ def enable_user(email: str):
     click.echo(f"User {user.email} enabled; they may sign in again.")
 
 
+DEMO_CREDENTIALS = "demo-credentials.json"
+
+
+def _demo_saved(path: Path) -> dict:
+    """What an earlier `accounts demo` saved, or {} if there is nothing readable."""
+    try:
+        saved = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return saved if isinstance(saved, dict) else {}
+
+
+def _demo_save(path: Path, saved: dict) -> None:
+    """Write the plain demo credentials readable by the owner only (0600), atomically."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".tmp")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        json.dump(saved, handle, indent=2)
+    os.chmod(temporary, 0o600)
+    os.replace(temporary, path)
+
+
 @accounts_cli.command("demo")
-def demo_accounts():
-    """Create (or reset) one demo account per role and print their new passwords once."""
-    rows = accounts.demo_accounts_reset()
-    click.echo("Demo sign-ins (passwords generated now, shown only this once):")
+@click.option("--reset", is_flag=True, help="Rotate every demo password and the demo token.")
+def demo_accounts(reset):
+    """One demo account per role and a demo API token, kept across restarts.
+
+    Only hashes are stored in the database; the plain values are kept in the instance folder
+    (`demo-credentials.json`, readable by its owner only) and printed on every run. `--reset`
+    (or `make reset-demo`) rotates them all.
+    """
+    path = Path(current_app.instance_path) / DEMO_CREDENTIALS
+    saved = {} if reset else _demo_saved(path)
+    passwords = saved.get("passwords") if isinstance(saved.get("passwords"), dict) else {}
+    rows = accounts.demo_accounts_reset(keep=passwords)
+    kept = sum(passwords.get(email) == password for email, _, password in rows)
+    issued = tokens.demo_token_reset(DEMO_MINISTRY, keep=saved.get("token"))
+    _demo_save(
+        path,
+        {
+            "passwords": {email: password for email, _, password in rows},
+            "token": issued.text if issued else None,
+        },
+    )
+    state = "kept from the last run" if kept == len(rows) else "generated now"
+    click.echo(f"Demo sign-ins (passwords {state}; saved in {path}, owner-only):")
     for email, role, password in rows:
         click.echo(f"  {role:<9} {email:<36} {password}")
-    issued = tokens.demo_token_reset(DEMO_MINISTRY)
     if issued is not None:
-        click.echo(f"Demo API token for ministry {DEMO_MINISTRY} (the previous one is revoked):")
+        click.echo(f"Demo API token for ministry {DEMO_MINISTRY}:")
         click.echo(f"  {issued.text}")
+    click.echo("`make reset-demo` rotates these passwords and the token.")
 
 
 @tokens_cli.command("issue")
@@ -326,7 +374,39 @@ def screening_add_vendor(name, aliases, country, categories, source):
     )
 
 
+@backup_cli.command("create")
+@click.argument("path", required=False, type=click.Path(dir_okay=False, path_type=Path))
+def backup_create(path):
+    """Write a consistent backup while the registry serves (default: instance/backups/)."""
+    path = path or backups.default_backup_path(Path(current_app.instance_path) / "backups")
+    try:
+        result = backups.backup_create(path)
+    except ValidationFailed as error:
+        raise click.ClickException(error.detail) from None
+    click.echo(
+        f"Backed up {result.projects} projects (schema {result.schema_revision}) to "
+        f"{result.path} ({result.size_bytes:,} bytes, owner-only) in {result.seconds:.1f} s."
+    )
+
+
+@backup_cli.command("restore")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--replace", is_flag=True, help="Restore over a database that holds data.")
+def backup_restore(path, replace):
+    """Restore a backup into an empty database, or over this one with --replace."""
+    try:
+        result = backups.backup_restore(path, replace=replace, migrate=upgrade)
+    except ValidationFailed as error:
+        raise click.ClickException(error.detail) from None
+    over = "over the previous data" if result.replaced else "into an empty database"
+    click.echo(
+        f"Restored {result.projects} projects from {result.path} {over} in "
+        f"{result.seconds:.1f} s; schema at {result.schema_revision}; caches invalidated."
+    )
+
+
 def register_commands(app: Flask) -> None:
+    app.cli.add_command(backup_cli)
     app.cli.add_command(seed_cli)
     app.cli.add_command(accounts_cli)
     app.cli.add_command(tokens_cli)

@@ -123,3 +123,27 @@ def test_demo_loads_every_project_once(app):
     )
     assert _loaded() == expected
     assert (_count(Project), _count(Organisation)) == (len(PROJECTS), len(ORGANISATIONS))
+
+
+def _texts(value):
+    """Every string inside a demo entry, however deeply nested."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _texts(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _texts(item)
+
+
+def test_demo_data_holds_no_test_probes():
+    """What newcomers see is plausible data: markup, scripts and formula probes live in tests."""
+    probes = []
+    for entry in PROJECTS + ORGANISATIONS:
+        for text in _texts(entry):
+            markup = any(mark in text for mark in ("<", ">", "javascript:", "alert("))
+            formula = text[:1] in ("=", "+", "@")
+            if markup or formula or any(ord(ch) < 32 for ch in text):
+                probes.append(text)
+    assert probes == []

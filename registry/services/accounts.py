@@ -224,15 +224,22 @@ def _dummy_hash() -> str:
 DEMO_DOMAIN = "demo.registry.example"
 
 
-def demo_accounts_reset() -> list[tuple[str, str, str]]:
-    """One demo person per role, each with a newly generated password.
+def demo_accounts_reset(keep: dict[str, str] | None = None) -> list[tuple[str, str, str]]:
+    """One demo person per role; (email, role, password) for each. Only hashes are stored.
 
-    Returns (email, role, password) once; only the hashes are stored. Running it
-    again gives the same accounts new passwords, so a lost password is one command away.
+    `keep` maps e-mail to a password saved from an earlier run: where that account exists,
+    is active and still has that password, it is kept as it is. Every other account gets a
+    newly generated password, so `keep=None` rotates them all (a lost password is one command
+    away) and a restart with the saved passwords changes nothing.
     """
+    keep = keep or {}
     created = []
     for role in USER_ROLES:
         email = f"{role}@{DEMO_DOMAIN}"
+        saved = keep.get(email)
+        if saved and user_authenticate(email, saved) is not None:
+            created.append((email, role, saved))
+            continue
         password = generate_password()
         user = db.session.scalar(select(User).where(User.email == email))
         if user is None:

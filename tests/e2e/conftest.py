@@ -7,6 +7,7 @@ step go to `test-artifacts/e2e/` (git-ignored).
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import threading
@@ -83,7 +84,9 @@ def live_server(database_url) -> Iterator[str]:
     )
     try:
         with app.app_context():
-            seeding.demo_load()
+            # The demo data holds no test probes; the hostile titles live beside the tests.
+            probes = json.loads((Path(__file__).parent / "probe_projects.json").read_text("utf-8"))
+            seeding.demo_load(projects=seeding.demo_projects() + probes)
             for role, (email, password) in USERS.items():
                 accounts.user_create(email, role, password)
             db.session.remove()
