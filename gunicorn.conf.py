@@ -37,3 +37,62 @@ accesslog = "-"
 limit_request_line = 8190  # the registry: a URL of at most 4096 bytes
 limit_request_fields = 128  # the registry: at most 100 header fields
 limit_request_field_size = 16384  # the registry: at most 8192 bytes per header field
+
+
+# ---- observability (registry/observability.py) --------------------------------------
+import shutil  # noqa: E402
+import tempfile  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+# Prometheus: each worker writes its counts to files in one directory, and a scrape by any
+# worker adds them all up. A directory of our own per start unless one is given.
+if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="registry-metrics-")
+    os.environ["REGISTRY_METRICS_DIR_MADE"] = "1"
+# Only now: prometheus_client chooses per-process or shared counts when first imported, and
+# the workers inherit the master's choice.
+from prometheus_client import multiprocess  # noqa: E402
+
+# Access lines end with the request id the registry gave the answer (X-Request-Id).
+access_log_format = (
+    '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %({x-request-id}o)s'
+)
+if os.environ.get("REGISTRY_LOG_FORMAT", "").strip().lower() == "json":
+    accesslog = None  # the registry writes its own access lines, as JSON
+    # gunicorn's own lines and other libraries' as JSON too; the registry's logger has
+    # its own handler (registry/observability.py), so it does not pass its lines on.
+    logconfig_dict = {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"json": {"()": "registry.observability.JsonFormatter"}},
+        "filters": {"request_id": {"()": "registry.observability.RequestIdFilter"}},
+        "handlers": {
+            "json": {
+                "class": "logging.StreamHandler",
+                "formatter": "json",
+                "filters": ["request_id"],
+                "stream": "ext://sys.stderr",
+            }
+        },
+        "root": {"level": "WARNING", "handlers": ["json"]},
+        "loggers": {
+            "gunicorn.error": {"level": "INFO", "handlers": ["json"], "propagate": False},
+            "registry": {"propagate": False},
+        },
+    }
+
+
+def on_starting(server):
+    """Counts of an earlier run are not this run's."""
+    for stale in Path(os.environ["PROMETHEUS_MULTIPROC_DIR"]).glob("*.db"):
+        stale.unlink()
+
+
+def child_exit(server, worker):
+    """A worker gone: its live gauges are dropped (its counts stay in the sums)."""
+    multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server):
+    if os.environ.get("REGISTRY_METRICS_DIR_MADE"):
+        shutil.rmtree(os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from registry import models  # noqa: F401  (registers the tables)
 from registry.api import init_api
@@ -20,6 +21,7 @@ from registry.errors import register_error_handlers
 from registry.extensions import db, migrate
 from registry.json_provider import RegistryJSONProvider
 from registry.limits import init_rate_limits
+from registry.observability import init_observability
 from registry.request_limits import init_request_limits
 from registry.web import init_web
 
@@ -36,6 +38,7 @@ def create_app(config: dict | None = None) -> Flask:
     app = Flask("registry", instance_relative_config=True, instance_path=instance_path)
     app.json = RegistryJSONProvider(app)
     load_config(app, config)
+    init_observability(app)  # first: every later hook's requests get their id
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
@@ -51,4 +54,7 @@ def create_app(config: dict | None = None) -> Flask:
     register_error_handlers(app)
 
     register_commands(app)
+    hops = app.config["REGISTRY_PROXY_HOPS"]
+    if hops:  # the client's address and scheme, as the trusted proxies saw them
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     return app

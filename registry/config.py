@@ -42,15 +42,24 @@ class BaseConfig:
     # name in its Host header; other hosts get 400. In production REGISTRY_BASE_URL's
     # host is trusted too. Unset outside production: any host.
     REGISTRY_TRUSTED_HOSTS: str | None = None
+    # How many reverse proxies stand in front and append to X-Forwarded-For / -Proto. Only
+    # then is the client's address (which the sign-in throttle counts by) read from those
+    # headers, from that many hops back; 0 ignores them, so a client cannot forge them.
+    REGISTRY_PROXY_HOPS = 0
+    # Log lines as `text` (Flask's, with the request id) or `json` (one object per line,
+    # with an access line per request): registry/observability.py.
+    REGISTRY_LOG_FORMAT = "text"
 
 
 # Settings that may come straight from an environment variable of the same name.
 FROM_ENVIRONMENT = (
     "REGISTRY_BASE_URL",
     "REGISTRY_TRUSTED_HOSTS",
+    "REGISTRY_PROXY_HOPS",
     "API_RATE_LIMIT",
     "RATELIMIT_STORAGE_URI",
     "API_LIST_CACHE_MB",
+    "REGISTRY_LOG_FORMAT",
 )
 
 
@@ -102,6 +111,17 @@ def _weak_secret_key(key: str) -> str | None:
     if any(key[p:] == key[:-p] for p in range(1, len(key) // 2 + 1)):
         return "it is one short pattern repeated"
     return None
+
+
+def proxy_hops(value) -> int:
+    """REGISTRY_PROXY_HOPS as a whole number from 0 to 5, or a ConfigError saying so."""
+    text = str(value).strip()
+    if not (text.isascii() and text.isdigit()) or int(text) > 5:
+        raise ConfigError(
+            "REGISTRY_PROXY_HOPS must be the number of reverse proxies in front of the "
+            f"registry, a whole number from 0 to 5; got {value!r}."
+        )
+    return int(text)
 
 
 def secret_key_for(instance_path: str, env_name: str) -> str:
@@ -194,6 +214,7 @@ def load_config(app, override=None) -> None:
     app.config.update({k: os.environ[k] for k in FROM_ENVIRONMENT if k in os.environ})
     app.config.update(override)
     app.config["REGISTRY_BASE_URL"] = normalise_base_url(app.config["REGISTRY_BASE_URL"])
+    app.config["REGISTRY_PROXY_HOPS"] = proxy_hops(app.config["REGISTRY_PROXY_HOPS"])
     if "TRUSTED_HOSTS" not in override:
         app.config["TRUSTED_HOSTS"] = trusted_hosts(app.config, env_name)
     if "SECRET_KEY" not in override:

@@ -32,6 +32,12 @@ class ProblemSchema(Schema):
     status = fields.Integer(required=True)
     detail = fields.String(required=True)
     errors = fields.List(fields.Nested(ProblemFieldSchema))
+    request_id = fields.String(
+        metadata={
+            "description": "The request's id, as in its X-Request-Id header and the server's "
+            "logs: quote it when reporting a problem."
+        }
+    )
 
 
 class ShareOutSchema(Schema):

@@ -20,7 +20,7 @@ from tests.conftest import valid_project
 from tests.test_web_pages import _sign_in, _user
 
 URL = "/api/v1/projects"
-PROBLEM_KEYS = {"type", "title", "status", "detail"}
+PROBLEM_KEYS = {"type", "title", "status", "detail", "request_id"}
 
 
 def assert_problem(response, status: int) -> dict:
@@ -131,7 +131,14 @@ def test_problem_members_keep_their_order_and_text_as_is(jp):
     sorted (Flask 3 ignores JSON_SORT_KEYS; registry/json_provider.py keeps the order)."""
     response = jp.post(URL, json=valid_project(**{"名前": "x"}))
     assert assert_problem(response, 422)["errors"][0]["field"] == "名前"
-    assert list(json.loads(response.data)) == ["type", "title", "status", "detail", "errors"]
+    assert list(json.loads(response.data)) == [
+        "type",
+        "title",
+        "status",
+        "detail",
+        "errors",
+        "request_id",
+    ]
     assert '"名前"'.encode() in response.data  # not escaped
 
 

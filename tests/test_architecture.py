@@ -50,6 +50,7 @@ LAYERS: tuple[tuple[str, int], ...] = (
     ("registry.reference", 4),
     ("registry.extensions", 4),
     ("registry.config", 4),
+    ("registry.observability", 4),  # request ids, logs, metrics: the services count too
 )
 LAYER_NAMES = {1: "faces", 2: "services", 3: "below services", 4: "bottom"}
 

@@ -1,5 +1,6 @@
-"""/healthz (registry/web/system.py) and what the registry does while its database refuses
-writes (registry/database.py): 503 with Retry-After, and no connection left read-only after.
+"""/healthz and /readyz (registry/web/system.py), and what the registry does while its
+database refuses writes (registry/database.py): 503 with Retry-After, and no connection left
+read-only after.
 
 How the episode is made: the SQLite database file is made read-only for a moment. A
 process running as root is not stopped by file modes (CAP_DAC_OVERRIDE), so as root the
@@ -27,11 +28,14 @@ from pathlib import Path
 
 import pytest
 from flask_migrate import upgrade
+from sqlalchemy import text
 
 from registry.app import create_app
 from registry.extensions import db
 from registry.services import accounts, seeding, tokens
+from registry.web.system import READINESS_CHECKS, migration_heads
 from tests.conftest import ApiClient, FreshContextClient, valid_project
+from tests.test_limits import redis_url
 
 PASSWORD = "a-long-password-1"
 
@@ -89,10 +93,89 @@ def _new_project(api, n: int):
     return api.post("/api/v1/projects", json=record)
 
 
-def test_healthz_says_ok_when_the_database_takes_writes(client):
+READY = {
+    "status": "ready",
+    "checks": {
+        "database": "ok",
+        "migrations": "ok",
+        "rate_limits": "not configured",
+        "jobs": "not configured",
+    },
+}
+
+
+def _not_ready(response, **checks) -> None:
+    """A 503 naming what failed, the other checks as READY has them."""
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "5"
+    assert response.get_json() == {"status": "not ready", "checks": {**READY["checks"], **checks}}
+
+
+def _head() -> str:
+    heads, _known = migration_heads(str(Path(__file__).resolve().parent.parent / "migrations"))
+    assert len(heads) == 1, heads
+    return next(iter(heads))
+
+
+def test_healthz_says_the_process_answers(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.get_json() == {"status": "ok", "database": "ok"}
+    assert response.get_json() == {"status": "ok"}
+
+
+def test_readyz_says_ready_when_the_database_takes_writes_and_is_migrated(client):
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    assert response.get_json() == READY
+    assert "Retry-After" not in response.headers
+
+
+def test_healthz_asks_nothing_of_an_unreachable_database(make_app):
+    """Liveness is the process: a database that does not answer is for /readyz to say."""
+    client = make_app(DATABASE_URL="postgresql://nobody@127.0.0.1:1/none").test_client()
+    assert client.get("/healthz").get_json() == {"status": "ok"}
+    _not_ready(
+        client.get("/readyz"),
+        database="unreachable",
+        migrations="unknown: the database does not answer",
+    )
+
+
+def test_readyz_names_migrations_behind_or_ahead_of_the_code(worker_on_own_file):
+    _path, app = worker_on_own_file
+    client = app.test_client()
+    head = _head()
+    with app.app_context():
+        db.session.execute(text("UPDATE alembic_version SET version_num = '0009'"))
+        db.session.commit()
+    _not_ready(client.get("/readyz"), migrations=f"behind: at 0009, head {head}")
+    assert client.get("/healthz").get_json() == {"status": "ok"}
+    with app.app_context():
+        db.session.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+        db.session.commit()
+    _not_ready(client.get("/readyz"), migrations=f"ahead: at 9999, head {head}")
+    with app.app_context():
+        db.session.execute(text("DELETE FROM alembic_version"))
+        db.session.commit()
+    _not_ready(client.get("/readyz"), migrations=f"behind: at none, head {head}")
+    with app.app_context():
+        db.session.execute(text(f"INSERT INTO alembic_version VALUES ('{head}')"))
+        db.session.commit()
+    assert client.get("/readyz").get_json() == READY
+
+
+def test_readyz_says_read_only_for_a_postgresql_session_that_refuses_writes(make_app, database_url):
+    """PostgreSQL: connections whose transactions are read-only by default (as on a standby
+    or with default_transaction_read_only) make the database "read-only"."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("PostgreSQL only (TEST_DATABASE_URL)")
+    options = {
+        "pool_pre_ping": True,
+        "connect_args": {"options": "-c default_transaction_read_only=on"},
+    }
+    client = make_app(SQLALCHEMY_ENGINE_OPTIONS=options).test_client()
+    _not_ready(client.get("/readyz"), database="read-only")
+    assert client.get("/healthz").get_json() == {"status": "ok"}
 
 
 def test_a_read_only_episode_gets_503_and_leaves_no_read_only_connection(worker_on_own_file):
@@ -123,13 +206,13 @@ def test_a_read_only_episode_gets_503_and_leaves_no_read_only_connection(worker_
         assert page.status_code == 503 and page.headers["Retry-After"] == "5"
         assert page.mimetype == "text/html"
         assert "database" in page.get_data(as_text=True)
-        health = client.get("/healthz")
-        assert health.status_code == 503
-        assert health.get_json() == {"status": "error", "database": "read-only"}
+        _not_ready(client.get("/readyz"), database="read-only")
+        assert client.get("/healthz").get_json() == {"status": "ok"}
         assert api.get("/api/v1/projects").get_json()["items"][0]["identifier"].endswith("001")
 
     # Writable again: the connections opened read-only are discarded, not kept.
-    assert client.get("/healthz").get_json() == {"status": "ok", "database": "ok"}
+    ready = client.get("/readyz")
+    assert ready.status_code == 200 and ready.get_json() == READY
     statuses = [_new_project(api, n).status_code for n in range(3, 13)]
     assert statuses == [201] * 10
     identifiers = {p["identifier"] for p in api.get("/api/v1/projects").get_json()["items"]}
@@ -152,24 +235,63 @@ def test_writes_after_an_episode_work_without_a_health_check(worker_on_own_file)
     assert statuses[0] in (201, 503) and statuses[1:] == [201] * 9
 
 
-def test_healthz_says_degraded_while_the_rate_limit_store_is_unreachable(make_app):
+def test_readyz_is_503_while_the_rate_limit_store_is_unreachable(make_app):
     client = make_app(RATELIMIT_STORAGE_URI="redis://127.0.0.1:1").test_client()
-    response = client.get("/healthz")
-    assert response.status_code == 200  # the registry works: each worker counts on its own
+    _not_ready(client.get("/readyz"), rate_limits="unreachable")
+    # The process still answers, and serves: each worker counts on its own meanwhile.
+    assert client.get("/healthz").get_json() == {"status": "ok"}
+
+
+def test_readyz_is_ready_with_a_reachable_redis(make_app):
+    client = make_app(RATELIMIT_STORAGE_URI=redis_url()).test_client()
+    response = client.get("/readyz")
+    assert response.status_code == 200
     assert response.get_json() == {
-        "status": "degraded",
-        "database": "ok",
-        "rate_limits": "unreachable",
+        "status": "ready",
+        "checks": {**READY["checks"], "rate_limits": "ok"},
     }
 
 
-def test_healthz_says_ok_with_a_reachable_redis(make_app):
-    from tests.test_limits import redis_url
+@contextmanager
+def redis_server(port: int):
+    """A Redis of our own on `port` (no persistence) for the length of the block."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("redis-server is not installed, and CI=true requires it")
+        pytest.skip("redis-server is not installed")
+    server = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                assert time.monotonic() < deadline and server.poll() is None
+                time.sleep(0.05)
+        yield
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
 
-    client = make_app(RATELIMIT_STORAGE_URI=redis_url()).test_client()
-    response = client.get("/healthz")
-    assert response.status_code == 200
-    assert response.get_json() == {"status": "ok", "database": "ok", "rate_limits": "ok"}
+
+def test_readyz_follows_a_redis_that_stops_and_comes_back(make_app):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    client = make_app(RATELIMIT_STORAGE_URI=f"redis://127.0.0.1:{port}").test_client()
+    with redis_server(port):
+        assert client.get("/readyz").get_json()["checks"]["rate_limits"] == "ok"
+    _not_ready(client.get("/readyz"), rate_limits="unreachable")
+    with redis_server(port):
+        response = client.get("/readyz")
+        assert response.status_code == 200
+        assert response.get_json()["checks"]["rate_limits"] == "ok"
 
 
 # ---- worker settings (issue 11, item 19)
@@ -230,3 +352,11 @@ def test_a_client_trickling_its_body_does_not_hold_up_others(worker_on_own_file)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
+
+
+def test_a_later_check_plugs_into_readyz(client, monkeypatch):
+    """The job queue's consumer heartbeat replaces the "jobs" check: its failure is named."""
+    monkeypatch.setitem(READINESS_CHECKS, "jobs", lambda: ("no consumer seen for 75 s", False))
+    _not_ready(client.get("/readyz"), jobs="no consumer seen for 75 s")
+    monkeypatch.setitem(READINESS_CHECKS, "backups", lambda: ("ok", True))
+    assert client.get("/readyz").get_json()["checks"]["backups"] == "ok"

@@ -142,11 +142,16 @@ def _security(rows, viewer: Actor) -> tuple[set[int], dict[int, str]]:
 
 
 def _stream(query, filters: dict, viewer: Actor, batch: int):
+    """Batches of the matching rows, read through a server-side cursor that is closed as
+    soon as the reader stops, even part-way (a preview reads only the first rows)."""
     query = query.where(*listing.project_filter(filters, viewer)).order_by(P.id)
     result = db.session.execute(
         query, execution_options={"stream_results": True, "yield_per": batch}
     )
-    return result.partitions()
+    try:
+        yield from result.partitions()
+    finally:
+        result.close()
 
 
 def project_export(
