@@ -142,16 +142,20 @@ def _security(rows, viewer: Actor) -> tuple[set[int], dict[int, str]]:
 
 
 def _stream(query, filters: dict, viewer: Actor, batch: int):
-    """Batches of the matching rows, read through a server-side cursor that is closed as
-    soon as the reader stops, even part-way (a preview reads only the first rows)."""
+    """Batches of the matching rows, read through a server-side cursor on a connection of
+    the stream's own, closed as soon as the reader stops, even part-way (a preview reads
+    only the first rows).
+
+    Not the request's session: a download's first rows are read in the view, and the
+    request's session ends when the view returns, while the rest is still to be sent
+    (on PostgreSQL that closed the cursor after the first batch)."""
     query = query.where(*listing.project_filter(filters, viewer)).order_by(P.id)
-    result = db.session.execute(
-        query, execution_options={"stream_results": True, "yield_per": batch}
-    )
-    try:
-        yield from result.partitions()
-    finally:
-        result.close()
+    with db.engine.connect() as connection:
+        result = connection.execution_options(stream_results=True, yield_per=batch).execute(query)
+        try:
+            yield from result.partitions()
+        finally:
+            result.close()
 
 
 def project_export(
