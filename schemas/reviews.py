@@ -44,18 +44,21 @@ class QueueSort(Coded, fields.Field):
 
 
 class ReviewQueueArgsSchema(StrictSchema):
+    """The queue as the API reads it: a review status, an order (the longest waiting first
+    by default), the screening filters (a flag of this severity, this flag, this recipient
+    country; repeat for any of several) and a page number (`limit` projects a page)."""
+
     status = Choice("review_statuses", load_default="pending")
-    limit = Limit(load_default=100, maximum=500)
-
-
-class ReviewQueuePageArgsSchema(ReviewQueueArgsSchema):
-    """The queue as the reviewers' page reads it: an order, the screening filters (a flag
-    of this severity, this flag, this recipient country; repeat for any of several) and a
-    page number (`limit` projects a page)."""
-
-    sort = QueueSort(load_default="severity")
+    sort = QueueSort(load_default="oldest")
     severity = List(Choice("severities"))
     flag = List(Choice("flags"))
     country = List(CountryCode())
     page = Limit(load_default=1, maximum=10_000)
+    limit = Limit(load_default=100, maximum=500)
+
+
+class ReviewQueuePageArgsSchema(ReviewQueueArgsSchema):
+    """The queue as the reviewers' page reads it: the most serious first, 25 a page."""
+
+    sort = QueueSort(load_default="severity")
     limit = Limit(load_default=QUEUE_PAGE_SIZE, maximum=200)

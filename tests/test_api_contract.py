@@ -247,7 +247,15 @@ def test_every_query_parameter_a_view_reads_is_described_and_vice_versa(app, des
     assert {"country", "status", "q", "sort", "limit", "cursor", "updated_since"} <= _described(
         lists[("GET", "/api/v1/projects")], "query"
     )
-    assert _described(lists[("GET", "/api/v1/reviews")], "query") == {"status", "limit"}
+    assert _described(lists[("GET", "/api/v1/reviews")], "query") == {
+        "status",
+        "sort",
+        "severity",
+        "flag",
+        "country",
+        "page",
+        "limit",
+    }
 
 
 def test_the_views_refuse_what_is_not_described_and_know_what_is(jp, described):

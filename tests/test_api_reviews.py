@@ -187,3 +187,46 @@ def test_who_reviewed_is_need_to_know_in_history(jp, people, flagged):
     for role in ("reviewer", "admin"):
         assert actors(people[role], flagged)[-1] == ("review", reviewer_token)
         assert actors(people[role], plain)[-1] == ("rescreen", "admin@example.org")
+
+
+def test_the_api_queue_sorts_filters_and_pages_like_the_desk(jp, people):
+    """The reviewers' page's order, filters and pages, through the API (issue 12)."""
+    made = {}
+    for identifier, extra in (
+        ("JP-Q-VENDOR", {"participants": [{"name": "ZTE Corporation", "role": "supplier"}]}),
+        ("JP-Q-SEA", {"maritime_activities": ["seabed_survey"]}),
+        (
+            "JP-Q-KE",
+            {
+                "recipient_countries": [{"code": "KE"}],
+                "locations": [],
+                "maritime_activities": ["seabed_survey"],
+            },
+        ),
+    ):
+        response = jp.post(URL, json=valid_project(identifier=identifier, **extra))
+        assert response.status_code == 201, response.get_json()
+        made[identifier] = response.get_json()["id"]
+    reviewer = people["reviewer"]
+
+    def ids(query: str) -> list[int]:
+        response = reviewer.get(f"/api/v1/reviews?{query}")
+        assert response.status_code == 200, response.get_json()
+        return [p["id"] for p in response.get_json()["items"]]
+
+    assert ids("") == sorted(made.values())  # the longest waiting first, as before
+    assert ids("sort=newest") == sorted(made.values(), reverse=True)
+    assert ids("sort=severity")[0] == made["JP-Q-VENDOR"]  # a critical flag first
+    assert ids("flag=HIGH_RISK_VENDOR") == [made["JP-Q-VENDOR"]]
+    assert ids("country=KEN") == [made["JP-Q-KE"]]
+    # Pages of one, each linking to the next; the last links to none.
+    first = reviewer.get("/api/v1/reviews?limit=1&sort=newest").get_json()
+    assert [p["id"] for p in first["items"]] == [made["JP-Q-KE"]]
+    assert first["next"] == "/api/v1/reviews?limit=1&sort=newest&page=2"
+    last = reviewer.get("/api/v1/reviews?limit=1&sort=newest&page=3").get_json()
+    assert last["next"] is None
+    refused = reviewer.get("/api/v1/reviews?page=9&sort=loudest")
+    assert refused.status_code == 422
+    assert {e["field"] for e in refused.get_json()["errors"]} == {"sort"}
+    beyond = reviewer.get("/api/v1/reviews?page=9").get_json()
+    assert beyond["items"] == [] and beyond["next"] is None  # past the last page: empty

@@ -75,7 +75,7 @@ def site(database_url):
             for role in ROLES
         }
         reviewer = Actor(label="reviewer@example.org", role=REVIEWER)
-        queue = reviews.review_queue(reviewer)
+        queue = reviews.review_queue(reviewer).items
         decided = queue[0].id
         reviews.review_decide(
             decided,

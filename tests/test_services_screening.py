@@ -153,10 +153,10 @@ def test_review_queue_oldest_first(app, ministry):
         ministry,
     )
     projects.project_create(valid_project(identifier="C", maritime_activities=[]), ministry)
-    assert [p.id for p in reviews.review_queue(ADMIN)] == [first.id, second.id]
+    assert [p.id for p in reviews.review_queue(ADMIN).items] == [first.id, second.id]
     _decide(first)
-    assert [p.id for p in reviews.review_queue(ADMIN)] == [second.id]
-    assert [p.id for p in reviews.review_queue(ADMIN, {"status": "cleared"})] == [first.id]
+    assert [p.id for p in reviews.review_queue(ADMIN).items] == [second.id]
+    assert [p.id for p in reviews.review_queue(ADMIN, {"status": "cleared"}).items] == [first.id]
 
 
 def test_rerun_after_vendor_list_change_reflags_exactly_the_affected(app, ministry):

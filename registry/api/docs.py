@@ -16,7 +16,7 @@ from schemas import fields as f
 from schemas import query as q
 from schemas.api import CountryQueryArgsSchema, ProblemSchema
 from schemas.exports import CurrencyTarget, GroupBy, ProjectExportArgsSchema, SummaryArgsSchema
-from schemas.reviews import ReviewQueueArgsSchema
+from schemas.reviews import QUEUE_SORTS, QueueSort, ReviewQueueArgsSchema
 
 PROBLEM = "application/problem+json"
 
@@ -233,7 +233,14 @@ PARAMETER_DESCRIPTIONS = {
     },
     ReviewQueueArgsSchema: {
         "status": "The review status to list.",
-        "limit": "At most this many projects, the longest waiting first.",
+        "sort": "The order: `oldest` (waiting longest first, the default), `severity` "
+        "(the most serious flag first), `newest`, or `country` (by the first recipient "
+        "country's name).",
+        "severity": "Only projects with a flag of this severity." + _REPEAT,
+        "flag": "Only projects with this flag." + _REPEAT,
+        "country": "Only projects with this recipient country (ISO 3166-1 code)." + _REPEAT,
+        "page": "The page to show (1 first); `next` links to the following one.",
+        "limit": "At most this many projects a page.",
     },
     CountryQueryArgsSchema: {"lang": "The language of the names."},
 }
@@ -388,6 +395,7 @@ FIELD_TYPES = {
         lambda fld: {"enum": sorted(reference.sector_categories()) + sorted(reference.sectors())},
     ),
     q.Sort: ("string", None, lambda fld: {"enum": _sorts()}),
+    QueueSort: ("string", None, lambda fld: {"enum": list(QUEUE_SORTS)}),
     q.Timestamp: ("string", "date-time", None),
     q.Limit: ("integer", None, lambda fld: {"minimum": fld.minimum, "maximum": fld.maximum}),
     q.Flag: ("string", None, _flag),

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
+from flask import request
 from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, fields
 
 from registry.api.auth import current_actor, token_required
 from registry.api.docs import documenter
-from registry.api.http import json_response, project_response, read_json
+from registry.api.http import json_response, project_response, public_url, read_json
 from registry.services import reviews, screening
 from registry.services.actors import ADMIN, REVIEWER
 from registry.services.documents import project_document
@@ -38,10 +41,17 @@ class RulesSchema(Schema):
 @blp.arguments(ReviewQueueArgsSchema(), location="query", unknown=RAISE, as_kwargs=False)
 @document(200, ProjectPageSchema, errors=(401, 403, 422, 429))
 def review_queue(args):
-    """The review queue: projects in a review status (pending by default), oldest first."""
+    """The review queue: projects in a review status (pending by default), the longest
+    waiting first (or `sort=severity|newest|country`), filtered by `severity`, `flag` and
+    `country` as the project list is; `next` links to the following page, if any."""
     actor = current_actor()
-    items = reviews.review_queue(actor, args)
-    return json_response({"items": [project_document(p, actor) for p in items], "next": None})
+    page = reviews.review_queue(actor, args)
+    following = None
+    if page.page < page.pages:
+        query = [(k, v) for k, v in request.args.items(multi=True) if k != "page"]
+        following = f"{public_url(request.path)}?{urlencode([*query, ('page', page.page + 1)])}"
+    items = [project_document(p, actor) for p in page.items]
+    return json_response({"items": items, "next": following})
 
 
 @blp.route("/projects/<int:project_id>/review", methods=["POST"])

@@ -158,9 +158,13 @@ def review_queue_page(actor: Actor, args: Any = None) -> QueuePage:
     `severity`, `flag` and `country` mean what they mean in the project list (a flag of
     that severity, that flag, that recipient country); a page past the last is refused.
     Raises PermissionDenied, ValidationFailed."""
+    return _queue_page(actor, _queue_page_schema, args, refuse_past_end=True)
+
+
+def _queue_page(actor: Actor, schema, args: Any, refuse_past_end: bool = False) -> QueuePage:
     if not permissions.can_see_review_queue(actor):
         raise PermissionDenied("Only reviewers and admins see the review queue.")
-    query = load(_queue_page_schema, args or {})
+    query = load(schema, args or {})
     filters = {name: query.get(name) for name in ("severity", "flag", "country")}
     conditions = [
         Project.review_status == query["status"],
@@ -169,7 +173,7 @@ def review_queue_page(actor: Actor, args: Any = None) -> QueuePage:
     total = db.session.scalar(select(func.count()).select_from(Project).where(*conditions))
     per_page = query["limit"]
     pages = max(1, -(-total // per_page))
-    if query["page"] > pages:
+    if query["page"] > pages and refuse_past_end:
         raise ValidationFailed(
             [
                 {
@@ -200,18 +204,9 @@ def review_queue_page(actor: Actor, args: Any = None) -> QueuePage:
     )
 
 
-def review_queue(actor: Actor, args: Any = None) -> list[ProjectView]:
-    """Projects in a review status (`{status, limit}`, pending and 100 by default), the
-    longest waiting first, with their flags and decisions (two queries, not one per
-    project). Raises PermissionDenied, ValidationFailed."""
-    if not permissions.can_see_review_queue(actor):
-        raise PermissionDenied("Only reviewers and admins see the review queue.")
-    query = load(_queue_schema, args or {})
-    projects = db.session.scalars(
-        select(Project)
-        .where(Project.review_status == query["status"], Project.withdrawn_at.is_(None))
-        .options(selectinload(Project.decisions))  # flags load with selectin already
-        .order_by(Project.review_status_since, Project.id)
-        .limit(query["limit"])
-    )
-    return [ProjectView.of(p) for p in projects]
+def review_queue(actor: Actor, args: Any = None) -> QueuePage:
+    """The queue as the API reads it (`{status, sort, severity, flag, country, page,
+    limit}`; pending, the longest waiting first, 100 a page by default), with each
+    project's flags and decisions; a page past the last is empty, as an API's pages are.
+    Raises PermissionDenied, ValidationFailed."""
+    return _queue_page(actor, _queue_schema, args)
