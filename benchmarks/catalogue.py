@@ -1221,8 +1221,18 @@ def item_13(r: Registry) -> str:
     check(set(statuses) <= {400, 429}, f"answers {dict(statuses)}")
     check(statuses[400] <= 5, f"{statuses[400]} passwords were checked, at most 5 allowed")
     right = Client(r.server.url).sign_in(email, password)
-    check(right.status_code == 429, f"the right password during the lock: {right.status_code}")
-    return f"{statuses[400]} checked, {statuses[429]} refused with 429; the right one: 429"
+    # Five is a ceiling: of attempts racing on PostgreSQL one may be refused a little early
+    # (README), and a refused attempt is not a failure. With five failures counted, the
+    # right password waits too; with fewer, it may sign in.
+    expected = {429} if statuses[400] == 5 else {302, 429}
+    check(
+        right.status_code in expected,
+        f"the right password after {statuses[400]} checked: {right.status_code}",
+    )
+    return (
+        f"{statuses[400]} checked, {statuses[429]} refused with 429; "
+        f"the right one: {right.status_code}"
+    )
 
 
 @item(14, "RATELIMIT_STORAGE_URI pointing at a closed port: API calls, a create, sign-in, /healthz")
