@@ -20,7 +20,7 @@ from marshmallow import Schema, ValidationError
 from werkzeug.datastructures import MultiDict
 
 from registry import names, reference
-from registry.services import permissions
+from registry.services import countries, permissions
 from registry.web.auth import current_actor
 from registry.web.blueprint import bp
 from registry.web.helpers import language, page_problems
@@ -159,26 +159,14 @@ def country_choices() -> tuple[tuple[str, str, int], ...]:
 
 @cache
 def _region_choices(lang: str) -> tuple[tuple[str, str, int], ...]:
-    tree: dict[str, dict[str, set[str]]] = {}
-    for region in reference.regions().values():
-        if not region.region_code:
-            continue
-        subregions = tree.setdefault(region.region_code, {})
-        if region.subregion_code:
-            inner = subregions.setdefault(region.subregion_code, set())
-            if region.intermediate_code:
-                inner.add(region.intermediate_code)
+    """The M49 tree of `countries.region_choices`, flattened in its order for a <select>."""
 
-    def by_name(codes):
-        return sorted(codes, key=lambda code: reference.region_name(code, lang).casefold())
+    def flat(items: list[dict]):
+        for item in items:
+            yield item["code"], item["name"], item["depth"]
+            yield from flat(item["children"])
 
-    choices = []
-    for top in by_name(tree):
-        choices.append((top, reference.region_name(top, lang), 0))
-        for sub in by_name(tree[top]):
-            choices.append((sub, reference.region_name(sub, lang), 1))
-            choices += [(c, reference.region_name(c, lang), 2) for c in by_name(tree[top][sub])]
-    return tuple(choices)
+    return tuple(flat(countries.region_choices(lang)))
 
 
 def region_choices() -> tuple[tuple[str, str, int], ...]:
